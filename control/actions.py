@@ -1,0 +1,68 @@
+"""Control-side domain writes: globally unique organization slugs and organization mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from shared.backup.ports import OrganizationSlug
+from shared.backup.suffixes import free_suffixed
+
+from control.models import (
+    OrganizationMapping,
+    OrganizationSlugReservation,
+    OrganizationSlugReservationType,
+)
+
+PRIMARY = OrganizationSlugReservationType.PRIMARY
+SLUG_MAX_LENGTH = 50
+NAME_MAX_LENGTH = 64
+
+
+def do_bulk_create_organization_slug_reservations(
+    region_name: str, organizations: Sequence[OrganizationSlug]
+) -> dict[int, str]:
+    """Reserve a globally unique slug for each organization; return org id -> reserved slug.
+
+    Idempotent: an organization that already holds a primary reservation keeps it, so replaying
+    an import changes nothing. A slug another organization holds is suffixed.
+    """
+    ids = [o.organization_id for o in organizations]
+    with transaction.atomic():
+        reserved = dict(
+            OrganizationSlugReservation.objects.select_for_update()
+            .filter(organization_id__in=ids, reservation_type=PRIMARY)
+            .values_list("organization_id", "slug")
+        )
+        wanted = {o.slug for o in organizations if o.organization_id not in reserved}
+        taken = set(
+            OrganizationSlugReservation.objects.filter(slug__in=wanted).values_list("slug", flat=True)
+        )
+        for org in organizations:
+            if org.organization_id in reserved:
+                continue
+            slug = org.slug[:SLUG_MAX_LENGTH]
+            if slug in taken:
+                slug = free_suffixed(slug, SLUG_MAX_LENGTH, lambda c: _is_taken(c, taken))
+            taken.add(slug)
+            OrganizationSlugReservation.objects.create(
+                slug=slug,
+                organization_id=org.organization_id,
+                region_name=region_name,
+                reservation_type=PRIMARY,
+            )
+            OrganizationMapping.objects.update_or_create(
+                organization_id=org.organization_id,
+                defaults={"slug": slug, "name": org.name[:NAME_MAX_LENGTH],
+                          "region_name": region_name},
+            )
+            reserved[org.organization_id] = slug
+    return {org_id: reserved[org_id] for org_id in ids}
+
+
+def _is_taken(candidate: str, taken: set[str]) -> bool:
+    return (
+        candidate in taken
+        or OrganizationSlugReservation.objects.filter(slug=candidate).exists()
+    )

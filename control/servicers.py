@@ -1,0 +1,54 @@
+"""Control's gRPC services: RelocationService for its models, OrganizationProvisioningService."""
+
+from __future__ import annotations
+
+import grpc
+from django.conf import settings
+
+from shared.backup.descriptors import Silo
+from shared.backup.orm.registry import build_registry
+from shared.backup.ports import OrganizationSlug
+from shared.rpc.gen.relocate.control.v1 import organization_provisioning_service_pb2 as pb
+from shared.rpc.gen.relocate.control.v1 import (
+    organization_provisioning_service_pb2_grpc as pb_grpc,
+)
+from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc
+from shared.rpc.relocation_servicer import SERVICE_NAME, RelocationServicer
+from shared.rpc.silo_process import Registration
+
+from control.actions import do_bulk_create_organization_slug_reservations
+from control.models import ControlImportChunk
+
+
+class OrganizationProvisioningServicer(pb_grpc.OrganizationProvisioningServiceServicer):
+    """Globally unique organization slugs."""
+
+    def BulkCreateOrganizationSlugReservations(  # noqa: N802  (gRPC method name)
+        self,
+        request: pb.BulkCreateOrganizationSlugReservationsRequest,
+        context: grpc.ServicerContext,
+    ) -> pb.BulkCreateOrganizationSlugReservationsResponse:
+        """Reserve slugs for one region's organizations."""
+        slugs = do_bulk_create_organization_slug_reservations(
+            request.region_name,
+            [OrganizationSlug(o.organization_id, o.slug, o.name) for o in request.organizations],
+        )
+        return pb.BulkCreateOrganizationSlugReservationsResponse(slugs=slugs)
+
+
+def registrations() -> tuple[list[Registration], list[str]]:
+    """Control's services and their names (for health checking)."""
+    registry = build_registry(settings.RELOCATE_SILO, Silo.CONTROL)
+    relocation = RelocationServicer(registry, ControlImportChunk)
+    provisioning = OrganizationProvisioningServicer()
+    return (
+        [
+            lambda s: relocation_service_pb2_grpc.add_RelocationServiceServicer_to_server(
+                relocation, s
+            ),
+            lambda s: pb_grpc.add_OrganizationProvisioningServiceServicer_to_server(
+                provisioning, s
+            ),
+        ],
+        [SERVICE_NAME, "relocate.control.v1.OrganizationProvisioningService"],
+    )

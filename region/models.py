@@ -1,0 +1,286 @@
+"""Region-silo models: organizations and what hangs off them, region options, bookkeeping.
+
+Field names are exactly those of Sentry's export records, declared in export order, so a record's
+``fields`` map onto a model one to one. Same-silo references are ForeignKeys named without ``_id``
+(records carry ``"organization": 1``); references to control-silo users are CrossSiloRef ``*_id``
+integers. Created timestamps default to now but are never ``auto_now``: an import keeps the source
+values. Nullable strings (DJ001) mirror Sentry, whose exports tell null apart from ``""``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+from typing_extensions import override
+
+from shared.backup.declarations import Collision, OnCollision, Relocation
+from shared.backup.orm.chunk_models import BaseImportChunk
+from shared.backup.orm.fields import CrossSiloRef, FlagsField, JsonValueField
+from shared.backup.scopes import RelocationScope
+
+
+def generate_key() -> str:
+    """A fresh 32-hex-character DSN key, like Sentry's ``ProjectKey.generate_api_key``."""
+    return uuid.uuid4().hex
+
+
+class Organization(models.Model):
+    """An organization (``sentry.organization``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.organization",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+        collisions=(OnCollision(("slug",), Collision.SUFFIX, case_insensitive=True),),
+        slug_field="slug",
+    )
+
+    name = models.CharField(max_length=64)
+    slug = models.SlugField(max_length=50, unique=True)
+    status = models.PositiveIntegerField(default=0)
+    date_added = models.DateTimeField(default=timezone.now)
+    default_role = models.CharField(max_length=32, default="member")
+    is_test = models.BooleanField(default=False)
+    # Sentry's default sets bit 0, allow_joinleave.
+    flags = FlagsField(default=1)
+
+    class Meta:
+        db_table = "sentry_organization"
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.slug}"
+
+
+class OrganizationMember(models.Model):
+    """A membership of, or pending invite to, an organization (``sentry.organizationmember``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.organizationmember",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+        collisions=(OnCollision(("token",), Collision.CLEAR, also_clear=("token_expires_at",)),),
+    )
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    user_id = CrossSiloRef(to="sentry.user", null=True, blank=True)
+    email = models.EmailField(max_length=75, null=True, blank=True)  # noqa: DJ001
+    role = models.CharField(max_length=32, default="member")
+    flags = FlagsField(default=0)
+    token = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    date_added = models.DateTimeField(default=timezone.now)
+    token_expires_at = models.DateTimeField(null=True, default=None)
+    has_global_access = models.BooleanField(default=True)
+    inviter_id = CrossSiloRef(to="sentry.user", null=True, blank=True, null_when_missing=True)
+    invite_status = models.PositiveSmallIntegerField(default=0)
+    type = models.PositiveIntegerField(default=50, blank=True)
+    user_is_active = models.BooleanField(default=True)
+    user_email = models.CharField(max_length=75, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        db_table = "sentry_organizationmember"
+        unique_together = (("organization", "user_id"), ("organization", "email"))
+
+    @override
+    def __str__(self) -> str:
+        return f"member {self.pk} of organization {self.organization_id}"
+
+
+class Team(models.Model):
+    """A team within an organization (``sentry.team``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.team",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    slug = models.SlugField(max_length=50)
+    name = models.CharField(max_length=64)
+    status = models.PositiveIntegerField(default=0)
+    idp_provisioned = models.BooleanField(default=False)
+    date_added = models.DateTimeField(null=True, default=timezone.now)
+    org_role = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        db_table = "sentry_team"
+        unique_together = (("organization", "slug"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.slug}"
+
+
+class OrganizationMemberTeam(models.Model):
+    """A member's membership of a team (``sentry.organizationmemberteam``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.organizationmemberteam",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE)
+    organizationmember = models.ForeignKey(OrganizationMember, on_delete=models.CASCADE)
+    is_active = models.BooleanField(default=True)
+    role = models.CharField(max_length=32, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        db_table = "sentry_organizationmember_teams"
+        unique_together = (("team", "organizationmember"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"member {self.organizationmember_id} in team {self.team_id}"
+
+
+class Project(models.Model):
+    """A project within an organization (``sentry.project``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.project",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    slug = models.SlugField(max_length=100)
+    name = models.CharField(max_length=200)
+    forced_color = models.CharField(max_length=6, null=True, blank=True)  # noqa: DJ001
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    public = models.BooleanField(default=False)
+    date_added = models.DateTimeField(default=timezone.now)
+    status = models.PositiveIntegerField(default=0, db_index=True)
+    first_event = models.DateTimeField(null=True, blank=True)
+    # Sentry's default, as exports of fresh projects show ("10").
+    flags = FlagsField(default=10)
+    platform = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        db_table = "sentry_project"
+        unique_together = (("organization", "slug"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.slug}"
+
+
+class ProjectTeam(models.Model):
+    """A team's access to a project (``sentry.projectteam``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.projectteam",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "sentry_projectteam"
+        unique_together = (("project", "team"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"team {self.team_id} on project {self.project_id}"
+
+
+class ProjectKey(models.Model):
+    """A project's client key, the credentials of its DSN (``sentry.projectkey``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.projectkey",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+        collisions=(
+            OnCollision(("public_key",), Collision.REGENERATE),
+            OnCollision(("secret_key",), Collision.REGENERATE),
+        ),
+    )
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    label = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    public_key = models.CharField(max_length=32, unique=True, default=generate_key)
+    secret_key = models.CharField(max_length=32, unique=True, default=generate_key)
+    # Sentry's default sets bit 0, store.
+    roles = FlagsField(default=1)
+    status = models.PositiveSmallIntegerField(default=0, db_index=True)
+    date_added = models.DateTimeField(null=True, default=timezone.now)
+    rate_limit_count = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_window = models.PositiveIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        db_table = "sentry_projectkey"
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.public_key}"
+
+
+class ProjectOption(models.Model):
+    """One option of one project (``sentry.projectoption``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.projectoption",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    key = models.CharField(max_length=64)
+    value = JsonValueField(null=True)
+
+    class Meta:
+        db_table = "sentry_projectoptions"
+        unique_together = (("project", "key"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.key} (project {self.project_id})"
+
+
+class Option(models.Model):
+    """One region-silo instance option (``sentry.option``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.option",
+        scopes=frozenset({RelocationScope.CONFIG}),
+        collisions=(OnCollision(("key",), Collision.KEEP_OR_OVERWRITE),),
+    )
+
+    key = models.CharField(max_length=128, unique=True)
+    last_updated = models.DateTimeField(default=timezone.now)
+    last_updated_by = models.CharField(max_length=16, default="unknown")
+    value = JsonValueField(null=True)
+
+    class Meta:
+        db_table = "sentry_option"
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.key}"
+
+
+class RegionImportChunk(BaseImportChunk):
+    """The ledger row of one batch imported into the region silo (``sentry.regionimportchunk``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.regionimportchunk",
+        scopes=frozenset({RelocationScope.EXCLUDED}),
+    )
+
+    class Meta(BaseImportChunk.Meta):
+        db_table = "sentry_regionimportchunk"
+
+
+class ControlImportChunkReplica(BaseImportChunk):
+    """The region's copy of a control batch's ledger row (``sentry.controlimportchunkreplica``).
+
+    Written by the orchestrator after a successful control call, so region-side consumers can read
+    which users an import created without calling control.
+    """
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.controlimportchunkreplica",
+        scopes=frozenset({RelocationScope.EXCLUDED}),
+    )
+
+    class Meta(BaseImportChunk.Meta):
+        db_table = "sentry_controlimportchunkreplica"

@@ -1,0 +1,68 @@
+"""What the engine knows about a model: frozen descriptors, free of any framework."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from shared.backup.model_names import ModelName
+from shared.backup.scopes import RelocationScope
+
+
+class Silo(enum.StrEnum):
+    """The process (and database) that owns a model."""
+
+    # Users, emails, auth, tokens, org mappings, slug reservations.
+    CONTROL = "control"
+    # Organizations, members, teams, projects, keys, options.
+    REGION = "region"
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    """One reference from a record field to another model's primary key."""
+
+    field: str
+    """The field name as export records carry it (``user`` or ``user_id``)."""
+    target: ModelName
+    """The referenced model."""
+    nullable: bool = False
+    """Whether the field may be null."""
+    null_when_missing: bool = False
+    """Null the field, instead of skipping the record, when the referenced record is not imported."""
+
+
+@dataclass(frozen=True, slots=True)
+class UniqueSet:
+    """Fields whose values are unique together."""
+
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelDescriptor:
+    """Everything the importer and exporter need to know about one model."""
+
+    name: ModelName
+    silo: Silo
+    scopes: frozenset[RelocationScope]
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    unique_sets: tuple[UniqueSet, ...] = ()
+    relocation_dependencies: tuple[ModelName, ...] = ()
+    """Ordering dependencies that are not foreign keys (``sentry.email`` after ``sentry.user``)."""
+    fields: tuple[str, ...] = field(default=())
+    """Every field name a record of this model may carry."""
+
+    @property
+    def dependencies(self) -> frozenset[ModelName]:
+        """Models that must be imported before this one (self-references excluded)."""
+        deps = {fk.target for fk in self.foreign_keys} | set(self.relocation_dependencies)
+        deps.discard(self.name)
+        return frozenset(deps)
+
+    def foreign_key(self, field_name: str) -> ForeignKey | None:
+        """The foreign key on ``field_name``, if that field is one."""
+        for fk in self.foreign_keys:
+            if fk.field == field_name:
+                return fk
+        return None

@@ -1,0 +1,178 @@
+"""Domain errors of relocation. No gRPC here: shared.rpc.errors maps each class to a status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class RelocationError(Exception):
+    """Base of every relocation failure; ``metadata`` names what and where."""
+
+    def __init__(self, message: str, **metadata: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.metadata: dict[str, str] = {k: str(v) for k, v in metadata.items() if v is not None}
+
+    @property
+    def model(self) -> str | None:
+        """The model concerned, when there is one."""
+        return self.metadata.get("model")
+
+    @property
+    def ordinal(self) -> int | None:
+        """The 1-based ordinal of the record concerned, when there is one."""
+        value = self.metadata.get("ordinal")
+        return int(value) if value is not None else None
+
+
+class InvalidMinOrdinalError(RelocationError):
+    """A batch's min_ordinal is below 1."""
+
+    def __init__(self, model: str, min_ordinal: int) -> None:
+        super().__init__(
+            f"min_ordinal must be at least 1, got {min_ordinal} for {model}",
+            model=model,
+            min_ordinal=min_ordinal,
+        )
+
+
+class UnknownModelError(RelocationError):
+    """A model name no silo declares."""
+
+    def __init__(self, model: str, ordinal: int | None = None) -> None:
+        super().__init__(f"unknown model {model!r}", model=model, ordinal=ordinal)
+
+
+class ModelNotInSiloError(RelocationError):
+    """A silo was asked about a model another silo owns."""
+
+    def __init__(self, model: str, silo: str) -> None:
+        super().__init__(f"model {model} is not owned by the {silo} silo", model=model, silo=silo)
+
+
+class ScopeRequiredError(RelocationError):
+    """An import or export call came without a scope."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(f"a scope is required to relocate {model}", model=model)
+
+
+class ImportUuidRequiredError(RelocationError):
+    """An import call came without an import uuid."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__(f"an import_uuid is required to import {model}", model=model)
+
+
+class UnexpectedModelError(RelocationError):
+    """A batch held a record of another model than the batch's."""
+
+    def __init__(self, model: str, found: str, ordinal: int) -> None:
+        super().__init__(
+            f"batch of {model} holds a record of {found!r} at ordinal {ordinal}",
+            model=model,
+            found=found,
+            ordinal=ordinal,
+        )
+
+
+class InstanceInvalidError(RelocationError):
+    """A record's values do not validate."""
+
+    def __init__(
+        self,
+        model: str,
+        ordinal: int,
+        reason: str,
+        *,
+        field: str | None = None,
+        pk: int | None = None,
+    ) -> None:
+        where = f"{model} #{ordinal}" + (f" field {field!r}" if field else "")
+        super().__init__(f"{where}: {reason}", model=model, ordinal=ordinal, field=field, pk=pk)
+
+
+class DeserializationFailedError(RelocationError):
+    """A batch or record is not well-formed export JSON."""
+
+    def __init__(self, model: str, reason: str, ordinal: int | None = None) -> None:
+        where = model + (f" #{ordinal}" if ordinal is not None else "")
+        super().__init__(f"{where}: cannot deserialize: {reason}", model=model, ordinal=ordinal)
+
+
+class IntegrityConflictError(RelocationError):
+    """The database refused a batch for a uniqueness or reference violation."""
+
+    def __init__(self, model: str, reason: str, min_ordinal: int) -> None:
+        super().__init__(
+            f"{model} batch at ordinal {min_ordinal} violates an integrity constraint: {reason}. "
+            "Are you importing into silos that already hold this data, from an export of "
+            "another version?",
+            model=model,
+            ordinal=min_ordinal,
+        )
+
+
+class DatabaseFailureError(RelocationError):
+    """The database failed for another reason than integrity."""
+
+    def __init__(self, model: str, reason: str) -> None:
+        super().__init__(f"database error while writing {model}: {reason}", model=model)
+
+
+class DependencyCycleError(RelocationError):
+    """The declared models' dependencies form a cycle."""
+
+    def __init__(self, models: Iterable[str]) -> None:
+        names = sorted(models)
+        super().__init__(
+            "dependency cycle among models: " + ", ".join(names), models=",".join(names)
+        )
+
+
+class MalformedInputError(RelocationError):
+    """The export file is not a JSON array of export records."""
+
+    def __init__(self, source: str, reason: str, *, record: int | None = None) -> None:
+        where = source + (f" (record {record})" if record is not None else "")
+        super().__init__(f"{where}: malformed export: {reason}", source=source, record=record)
+
+
+class DuplicatePrimaryKeyError(RelocationError):
+    """Two records of one model share a primary key."""
+
+    def __init__(self, model: str, pk: int) -> None:
+        super().__init__(f"{model}: primary key {pk} appears more than once", model=model, pk=pk)
+
+
+class BrokenReferenceError(RelocationError):
+    """A record references a record the export does not contain."""
+
+    def __init__(self, model: str, ordinal: int, field: str, target: str, value: int) -> None:
+        super().__init__(
+            f"{model} #{ordinal}: field {field!r} references {target} pk {value}, "
+            "which is not in the export",
+            model=model,
+            ordinal=ordinal,
+            field=field,
+            target=target,
+            value=value,
+        )
+
+
+class ConfigurationError(RelocationError):
+    """The tool is not configured to reach or run a silo."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+
+class UnaccountedRecordsError(RelocationError):
+    """Some records were neither written nor skipped by a named rule."""
+
+    def __init__(self, model: str, missing: int) -> None:
+        super().__init__(
+            f"{model}: {missing} record(s) were neither imported nor skipped by a rule",
+            model=model,
+            missing=missing,
+        )

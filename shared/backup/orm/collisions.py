@@ -1,0 +1,187 @@
+"""Set-based collision resolution: one lookup query per unique set per batch."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.db import models
+from django.db.models.functions import Lower
+
+from shared.backup.declarations import Collision, OnCollision
+from shared.backup.findings import Finding, FindingKind
+from shared.backup.flags import ImportFlags
+from shared.backup.orm.records import DecodedRecord
+from shared.backup.pk_map import ImportKind
+from shared.backup.suffixes import candidate_lengths, propose
+
+_LOOKUP_CHUNK = 500
+
+
+@dataclass(slots=True)
+class Resolution:
+    """What collision handling decided for a batch."""
+
+    reused: dict[int, tuple[int, ImportKind]] = field(default_factory=dict)
+    """Ordinal -> (existing pk, EXISTING or OVERWRITE); these records are not inserted."""
+    findings: list[Finding] = field(default_factory=list)
+
+
+def resolve_collisions(
+    model: type[models.Model],
+    wire_name: str,
+    policies: Sequence[OnCollision],
+    records: list[DecodedRecord],
+    flags: ImportFlags,
+) -> Resolution:
+    """Apply each unique set's policy to the batch, mutating record values in place."""
+    result = Resolution()
+    for policy in policies:
+        pending = [r for r in records if r.ordinal not in result.reused]
+        action = _effective_action(policy, flags)
+        if action is Collision.ERROR or not pending:
+            continue
+        existing = _existing_keys(model, policy, pending)
+        _apply(model, wire_name, policy, action, pending, existing, flags, result)
+    return result
+
+
+def _effective_action(policy: OnCollision, flags: ImportFlags) -> Collision:
+    if policy.action is Collision.SUFFIX_OR_MERGE:
+        return Collision.REUSE if flags.merge_users else Collision.SUFFIX
+    return policy.action
+
+
+def _key(policy: OnCollision, values: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The record's key in this unique set; None when any part is null (nulls never collide)."""
+    parts = []
+    for name in policy.fields:
+        value = values.get(name)
+        if value is None:
+            return None
+        parts.append(value.lower() if policy.case_insensitive and isinstance(value, str) else value)
+    return tuple(parts)
+
+
+def _attname(model: type[models.Model], name: str) -> str:
+    return model._meta.get_field(name).attname  # type: ignore[union-attr]
+
+
+def _existing_keys(
+    model: type[models.Model], policy: OnCollision, records: Iterable[DecodedRecord]
+) -> dict[tuple[Any, ...], int]:
+    """Existing rows' keys -> pk, for the keys the batch holds (one query per 500 keys)."""
+    keys = {k for r in records if (k := _key(policy, r.values)) is not None}
+    if not keys:
+        return {}
+    attnames = [_attname(model, n) for n in policy.fields]
+    found: dict[tuple[Any, ...], int] = {}
+    ordered = sorted(keys, key=repr)
+    for start in range(0, len(ordered), _LOOKUP_CHUNK):
+        chunk = ordered[start : start + _LOOKUP_CHUNK]
+        qs = model._base_manager.all()
+        if policy.case_insensitive:
+            qs = qs.annotate(**{f"_ci_{a}": Lower(a) for a in attnames})
+            names = [f"_ci_{a}" for a in attnames]
+        else:
+            names = attnames
+        if len(names) == 1:
+            qs = qs.filter(**{f"{names[0]}__in": [k[0] for k in chunk]})
+        else:
+            qs = qs.filter(
+                reduce(or_, (models.Q(**dict(zip(names, k, strict=True))) for k in chunk))
+            )
+        for row in qs.values_list("pk", *names):
+            found[tuple(row[1:])] = row[0]
+    return found
+
+
+def _apply(
+    model: type[models.Model],
+    wire_name: str,
+    policy: OnCollision,
+    action: Collision,
+    pending: list[DecodedRecord],
+    existing: dict[tuple[Any, ...], int],
+    flags: ImportFlags,
+    result: Resolution,
+) -> None:
+    """Resolve the batch's collisions with existing rows and among its own records."""
+    seen: set[tuple[Any, ...]] = set()
+    suffix_needed: list[DecodedRecord] = []
+    for record in pending:
+        key = _key(policy, record.values)
+        if key is None:
+            continue
+        clash_pk = existing.get(key)
+        if clash_pk is None and key not in seen:
+            seen.add(key)
+            continue
+        if action is Collision.REUSE and clash_pk is not None:
+            result.reused[record.ordinal] = (clash_pk, ImportKind.EXISTING)
+        elif action is Collision.KEEP_OR_OVERWRITE and clash_pk is not None:
+            kind = ImportKind.OVERWRITE if flags.overwrite_configs else ImportKind.EXISTING
+            result.reused[record.ordinal] = (clash_pk, kind)
+        elif action is Collision.REGENERATE:
+            record.values[policy.fields[0]] = secrets.token_hex(16)
+            result.findings.append(_changed(wire_name, record, policy, "regenerated"))
+        elif action is Collision.CLEAR:
+            for name in (*policy.fields, *policy.also_clear):
+                record.values[name] = None
+            result.findings.append(_changed(wire_name, record, policy, "cleared"))
+        else:
+            suffix_needed.append(record)
+    if suffix_needed:
+        _suffix(model, wire_name, policy, suffix_needed, existing, seen, result)
+
+
+def _changed(wire_name: str, record: DecodedRecord, policy: OnCollision, what: str) -> Finding:
+    return Finding(
+        kind=FindingKind.COLLISION_RESOLVED,
+        model=wire_name,
+        ordinal=record.ordinal,
+        left_pk=record.old_pk,
+        field=",".join(policy.fields),
+        reason=f"{'/'.join(policy.fields)} collided with an existing value and was {what}",
+    )
+
+
+def _suffix(
+    model: type[models.Model],
+    wire_name: str,
+    policy: OnCollision,
+    records: list[DecodedRecord],
+    existing: dict[tuple[Any, ...], int],
+    taken: set[tuple[Any, ...]],
+    result: Resolution,
+) -> None:
+    """Give each record a free ``<value>-<suffix>``; candidates are checked in one query a round."""
+    (name,) = policy.fields
+    max_length = getattr(model._meta.get_field(name), "max_length", None) or 255
+    waiting = list(records)
+    for length in candidate_lengths():
+        if not waiting:
+            return
+        proposals = {r.ordinal: propose(r.values[name], length, max_length) for r in waiting}
+        probe = [DecodedRecord(r.ordinal, r.old_pk, {name: proposals[r.ordinal]}) for r in waiting]
+        clashes = _existing_keys(model, policy, probe)
+        still: list[DecodedRecord] = []
+        for record in waiting:
+            candidate = proposals[record.ordinal]
+            key = _key(policy, {name: candidate})
+            if key is None or key in clashes or key in taken or key in existing:
+                still.append(record)
+                continue
+            taken.add(key)
+            old = record.values[name]
+            record.values[name] = candidate
+            result.findings.append(
+                _changed(wire_name, record, policy, f"suffixed: {old!r} -> {candidate!r}")
+            )
+        waiting = still
+    if waiting:
+        raise RuntimeError(f"could not find a free {name} for {len(waiting)} {wire_name} records")

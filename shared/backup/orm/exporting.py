@@ -1,0 +1,54 @@
+"""Reading one page of one model for export."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from django.db import models
+
+from shared.backup.errors import ScopeRequiredError
+from shared.backup.filters import Filter
+from shared.backup.orm.records import encode_row, export_columns
+from shared.backup.orm.registry import SiloRegistry
+from shared.backup.scopes import OperationScope
+
+MAX_PAGE_SIZE = 5000
+
+
+def do_export_page(
+    registry: SiloRegistry,
+    model: str,
+    scope: OperationScope | None,
+    filters: Sequence[Filter],
+    from_pk: int,
+    page_size: int,
+) -> tuple[bytes, int]:
+    """Return (JSON array of records with pk > from_pk, next from_pk or 0 when done)."""
+    rm = registry.get(model)
+    name = rm.descriptor.name
+    if scope is None:
+        raise ScopeRequiredError(name)
+    if not scope.admits_any(rm.descriptor.scopes):
+        return b"[]", 0
+    limit = max(1, min(page_size or MAX_PAGE_SIZE, MAX_PAGE_SIZE))
+    qs: models.QuerySet[Any] = rm.model._base_manager.filter(pk__gt=from_pk)
+    for flt in filters:
+        if flt.model == name:
+            qs = qs.filter(**{f"{_lookup(rm.model, flt.field)}__in": sorted(flt.values)})
+    custom = getattr(rm.model, "relocation_export_queryset", None)
+    if custom is not None:
+        qs = custom(qs, scope, [f for f in filters])
+    fields, columns = export_columns(rm.model)
+    rows = list(qs.order_by("pk").values_list("pk", *columns)[:limit])
+    records = [encode_row(name, fields, row) for row in rows]
+    next_from_pk = rows[-1][0] if len(rows) == limit else 0
+    return orjson.dumps(records), next_from_pk
+
+
+def _lookup(model: type[models.Model], field: str) -> str:
+    """The ORM lookup for a filter field (``pk``/``id`` or a field name)."""
+    if field in ("pk", "id"):
+        return "pk"
+    return model._meta.get_field(field).attname  # type: ignore[union-attr]

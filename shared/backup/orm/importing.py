@@ -1,0 +1,122 @@
+"""The import action shared by both silos: validation, idempotency ledger, one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from django.db import DatabaseError, IntegrityError, models, transaction
+
+from shared.backup.chunks import ImportChunk
+from shared.backup.errors import (
+    DatabaseFailureError,
+    DeserializationFailedError,
+    ImportUuidRequiredError,
+    IntegrityConflictError,
+    InvalidMinOrdinalError,
+    ScopeRequiredError,
+    UnexpectedModelError,
+)
+from shared.backup.filters import Filter
+from shared.backup.flags import ImportFlags
+from shared.backup.orm.chunk_store import find_chunk, save_chunk
+from shared.backup.orm.registry import SiloRegistry
+from shared.backup.orm.writer import BatchContext, write_batch
+from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
+from shared.backup.scopes import OperationScope
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportBatchRequest:
+    """One ImportByModel call, decoded."""
+
+    model: str
+    scope: OperationScope | None
+    flags: ImportFlags
+    filters: Sequence[Filter]
+    pk_map: PrimaryKeyMap
+    records_json: bytes
+    min_ordinal: int
+
+
+def do_import_batch(
+    registry: SiloRegistry, chunk_model: type[models.Model], request: ImportBatchRequest
+) -> tuple[ImportChunk, bool]:
+    """Import one batch atomically with its chunk row; a replay returns the stored chunk."""
+    if request.min_ordinal < 1:
+        raise InvalidMinOrdinalError(request.model, request.min_ordinal)
+    rm = registry.get(request.model)
+    name = rm.descriptor.name
+    if request.scope is None:
+        raise ScopeRequiredError(name)
+    if not request.flags.import_uuid:
+        raise ImportUuidRequiredError(name)
+    uuid = request.flags.import_uuid
+    stored = find_chunk(chunk_model, uuid, name, request.min_ordinal)
+    if stored is not None:
+        logger.info("relocation.import_batch.already_imported", extra={"model": name})
+        return stored, True
+    raw = _parse_batch(name, request.records_json, request.min_ordinal)
+    ctx = BatchContext(
+        scope=request.scope,
+        flags=request.flags,
+        filters=[f for f in request.filters if f.model == name],
+        pk_map=request.pk_map,
+    )
+    try:
+        with transaction.atomic(using=chunk_model._default_manager.db):
+            outcome = write_batch(rm, raw, request.min_ordinal, ctx)
+            chunk = ImportChunk(
+                import_uuid=uuid,
+                model=name,
+                min_ordinal=request.min_ordinal,
+                max_ordinal=request.min_ordinal + len(raw) - 1,
+                mapped=dict(sorted(outcome.mapped.items())),
+                findings=tuple(outcome.findings),
+                **_ranges(outcome.mapped),
+            )
+            save_chunk(chunk_model, chunk)
+    except IntegrityError as exc:
+        raced = find_chunk(chunk_model, uuid, name, request.min_ordinal)
+        if raced is not None:
+            logger.info("relocation.import_batch.lost_import_race", extra={"model": name})
+            return raced, True
+        raise IntegrityConflictError(name, _first_line(exc), request.min_ordinal) from exc
+    except DatabaseError as exc:
+        raise DatabaseFailureError(name, _first_line(exc)) from exc
+    return chunk, False
+
+
+def _parse_batch(name: str, records_json: bytes, min_ordinal: int) -> list[Any]:
+    """Parse the batch's JSON array and check every record is of the batch's model."""
+    try:
+        raw = orjson.loads(records_json)
+    except orjson.JSONDecodeError as exc:
+        raise DeserializationFailedError(name, f"batch is not valid JSON: {exc}") from None
+    if not isinstance(raw, list):
+        raise DeserializationFailedError(name, "batch is not a JSON array")
+    for i, record in enumerate(raw):
+        found = record.get("model") if isinstance(record, dict) else None
+        if isinstance(found, str) and found.lower() != name:
+            raise UnexpectedModelError(name, found, min_ordinal + i)
+    return raw
+
+
+def _ranges(mapped: dict[int, PkMapping]) -> dict[str, int | None]:
+    """min/max source pk of the records written and min/max pk of the rows inserted."""
+    inserted = [e.new_pk for e in mapped.values() if e.kind is ImportKind.INSERTED]
+    return {
+        "min_source_pk": min(mapped, default=None),
+        "max_source_pk": max(mapped, default=None),
+        "min_inserted_pk": min(inserted, default=None),
+        "max_inserted_pk": max(inserted, default=None),
+    }
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -1,0 +1,138 @@
+"""Export records <-> Django field values: decoding with validation, and export encoding."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from shared.backup.errors import DeserializationFailedError, InstanceInvalidError
+from shared.backup.orm.fields import CrossSiloRef, FlagsField
+
+
+@dataclass(slots=True)
+class DecodedRecord:
+    """One record of a batch, its values converted to Python and keyed by field name."""
+
+    ordinal: int
+    old_pk: int
+    values: dict[str, Any]
+    unknown_fields: tuple[str, ...] = field(default=())
+
+
+def concrete_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
+    """The model's non-pk concrete fields, in declaration order."""
+    return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+def decode_record(
+    model: type[models.Model], wire_name: str, raw: object, ordinal: int
+) -> DecodedRecord:
+    """Validate one raw export record of ``wire_name`` and convert its field values."""
+    if not isinstance(raw, Mapping):
+        raise DeserializationFailedError(wire_name, "record is not a JSON object", ordinal)
+    found = raw.get("model")
+    if not isinstance(found, str):
+        raise DeserializationFailedError(wire_name, "record has no 'model' string", ordinal)
+    pk = raw.get("pk")
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        raise DeserializationFailedError(wire_name, f"'pk' is not an integer: {pk!r}", ordinal)
+    fields = raw.get("fields")
+    if not isinstance(fields, Mapping):
+        raise DeserializationFailedError(wire_name, "record has no 'fields' object", ordinal)
+    values: dict[str, Any] = {}
+    for f in concrete_fields(model):
+        values[f.name] = _decode_value(f, wire_name, ordinal, pk, fields)
+    known = {f.name for f in concrete_fields(model)}
+    unknown = tuple(sorted(k for k in fields if k not in known and k != "id"))
+    return DecodedRecord(ordinal=ordinal, old_pk=pk, values=values, unknown_fields=unknown)
+
+
+def _decode_value(
+    f: models.Field[Any, Any], model: str, ordinal: int, pk: int, fields: Mapping[str, Any]
+) -> Any:
+    """Convert one field's value, or supply its default when the record lacks it."""
+    if f.name not in fields:
+        if f.has_default():
+            return f.get_default()
+        if f.null:
+            return None
+        if isinstance(f, models.CharField | models.TextField) and f.blank:
+            return ""
+        raise InstanceInvalidError(model, ordinal, "required field is missing", field=f.name, pk=pk)
+    value = fields[f.name]
+    if value is None:
+        if not f.null:
+            raise InstanceInvalidError(model, ordinal, "may not be null", field=f.name, pk=pk)
+        return None
+    if isinstance(f, models.ForeignKey | CrossSiloRef):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InstanceInvalidError(
+                model,
+                ordinal,
+                f"reference must be an integer pk, got {value!r}",
+                field=f.name,
+                pk=pk,
+            )
+        return value
+    if isinstance(f, models.JSONField):
+        return value
+    try:
+        converted = f.to_python(value)
+    except ValidationError as exc:
+        raise InstanceInvalidError(
+            model, ordinal, "; ".join(exc.messages), field=f.name, pk=pk
+        ) from None
+    if isinstance(f, models.DateTimeField) and isinstance(converted, dt.datetime):
+        if converted.tzinfo is None:
+            converted = converted.replace(tzinfo=dt.UTC)
+    max_length = getattr(f, "max_length", None)
+    if isinstance(converted, str) and max_length is not None and len(converted) > max_length:
+        raise InstanceInvalidError(
+            model, ordinal, f"longer than {max_length} characters", field=f.name, pk=pk
+        )
+    return converted
+
+
+def format_datetime(value: dt.datetime) -> str:
+    """Sentry's export spelling: UTC, milliseconds, ``Z``."""
+    utc = value.astimezone(dt.UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def encode_value(f: models.Field[Any, Any], value: Any) -> Any:
+    """Encode one stored value as export records carry it."""
+    if value is None:
+        return None
+    if isinstance(f, FlagsField):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return format_datetime(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    return value
+
+
+def export_columns(model: type[models.Model]) -> tuple[list[models.Field[Any, Any]], list[str]]:
+    """The fields to export and the column names to select for them (attnames)."""
+    fields = concrete_fields(model)
+    return fields, [f.attname for f in fields]
+
+
+def encode_row(
+    model_name: str, fields: list[models.Field[Any, Any]], row: tuple[Any, ...]
+) -> dict[str, Any]:
+    """Build one export record from a ``values_list("pk", *attnames)`` row."""
+    return {
+        "model": model_name,
+        "pk": row[0],
+        "fields": {f.name: encode_value(f, v) for f, v in zip(fields, row[1:], strict=True)},
+    }

@@ -1,0 +1,125 @@
+"""Incremental reading and writing of export files (JSON arrays of records).
+
+The reader never trusts file order: it groups records by model and orders each model's records by
+primary key, which fixes every record's ordinal (its 1-based position within its model).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import ijson
+import orjson
+
+from shared.backup.errors import DuplicatePrimaryKeyError, MalformedInputError
+from shared.backup.findings import Finding, FindingKind
+from shared.backup.model_names import ModelName
+
+Record = dict[str, Any]
+
+
+@dataclass(slots=True)
+class ExportContents:
+    """An export's records grouped by model, each model's records in ascending pk order."""
+
+    by_model: dict[ModelName, list[Record]] = field(default_factory=dict)
+    unknown_models: Counter[str] = field(default_factory=Counter)
+    total: int = 0
+
+    def findings(self) -> list[Finding]:
+        """One warning per model this version does not carry, with the record count."""
+        return [
+            Finding(
+                kind=FindingKind.UNKNOWN_MODEL,
+                model=name,
+                reason=f"{count} record(s) of a model this version does not carry were skipped",
+            )
+            for name, count in sorted(self.unknown_models.items())
+        ]
+
+
+def read_export(
+    stream: IO[bytes], source: str, is_known: Callable[[ModelName], bool]
+) -> ExportContents:
+    """Parse an export incrementally, validating each record's shape as it arrives."""
+    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
+    head = buffered.peek(64).lstrip()
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:].lstrip()
+    if not head.startswith(b"["):
+        raise MalformedInputError(source, "the file does not hold a JSON array")
+    contents = ExportContents()
+    seen_pks: dict[ModelName, set[int]] = {}
+    index = 0
+    try:
+        for index, raw in enumerate(ijson.items(buffered, "item", use_float=True), start=1):
+            model, pk = _check_shape(raw, source, index)
+            contents.total += 1
+            if not is_known(model):
+                contents.unknown_models[model] += 1
+                continue
+            pks = seen_pks.setdefault(model, set())
+            if pk in pks:
+                raise DuplicatePrimaryKeyError(model, pk)
+            pks.add(pk)
+            contents.by_model.setdefault(model, []).append(raw)
+    except ijson.JSONError as exc:
+        raise MalformedInputError(source, f"invalid JSON after record {index}: {exc}") from None
+    for records in contents.by_model.values():
+        records.sort(key=lambda r: r["pk"])
+    return contents
+
+
+def _check_shape(raw: object, source: str, index: int) -> tuple[ModelName, int]:
+    """Check one record is ``{"model": str, "pk": int, "fields": {...}}``."""
+    if not isinstance(raw, dict):
+        raise MalformedInputError(source, "record is not a JSON object", record=index)
+    name = raw.get("model")
+    if not isinstance(name, str):
+        raise MalformedInputError(source, "record has no 'model' string", record=index)
+    try:
+        model = ModelName(name)
+    except ValueError as exc:
+        raise MalformedInputError(source, str(exc), record=index) from None
+    pk = raw.get("pk")
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        raise MalformedInputError(source, f"{model}: 'pk' is not an integer: {pk!r}", record=index)
+    if not isinstance(raw.get("fields"), dict):
+        raise MalformedInputError(source, f"{model}: record has no 'fields' object", record=index)
+    raw["model"] = model
+    return model, pk
+
+
+class ExportWriter:
+    """Writes records as a JSON array, one record at a time, indented like Sentry's exports."""
+
+    def __init__(self, out: IO[bytes], indent: int = 2) -> None:
+        self._out = out
+        self._indent = indent
+        self._count = 0
+
+    def write_many(self, records: Iterable[Record]) -> None:
+        """Append records to the array."""
+        for record in records:
+            self.write(record)
+
+    def write(self, record: Record) -> None:
+        """Append one record."""
+        self._out.write(b"[\n" if self._count == 0 else b",\n")
+        if self._indent:
+            body = orjson.dumps(record, option=orjson.OPT_INDENT_2)
+            pad = b" " * self._indent
+            self._out.write(pad + body.replace(b"\n", b"\n" + pad))
+        else:
+            self._out.write(orjson.dumps(record))
+        self._count += 1
+
+    def close(self) -> int:
+        """Close the array; return how many records were written."""
+        self._out.write(b"[]\n" if self._count == 0 else b"\n]\n")
+        self._out.flush()
+        return self._count

@@ -1,0 +1,321 @@
+"""The region models declare what Sentry's exports and dependency graph say about them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pytest
+from django.core.management import call_command
+from django.db import IntegrityError, models, transaction
+
+from region import models as region_models
+from shared.backup.declarations import Collision
+from shared.backup.dependencies import DependencyGraph
+from shared.backup.descriptors import ForeignKey, Silo, UniqueSet
+from shared.backup.errors import ModelNotInSiloError, UnknownModelError
+from shared.backup.model_names import ModelName
+from shared.backup.orm.registry import SiloRegistry, build_registry, unique_sets
+from shared.backup.scopes import RelocationScope
+
+ORG = frozenset({RelocationScope.ORGANIZATION})
+CONFIG = frozenset({RelocationScope.CONFIG})
+
+CONTROL_NAMES = (
+    "sentry.user",
+    "sentry.email",
+    "sentry.useremail",
+    "sentry.userpermission",
+    "sentry.userrole",
+    "sentry.userroleuser",
+    "sentry.controloption",
+)
+
+# Field lists of export-format.md section 4, in file order (optional ones included).
+EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
+    "sentry.organization": (
+        "name",
+        "slug",
+        "status",
+        "date_added",
+        "default_role",
+        "is_test",
+        "flags",
+    ),
+    "sentry.organizationmember": (
+        "organization",
+        "user_id",
+        "email",
+        "role",
+        "flags",
+        "token",
+        "date_added",
+        "token_expires_at",
+        "has_global_access",
+        "inviter_id",
+        "invite_status",
+        "type",
+        "user_is_active",
+        "user_email",
+    ),
+    "sentry.organizationmemberteam": ("team", "organizationmember", "is_active", "role"),
+    "sentry.team": (
+        "organization",
+        "slug",
+        "name",
+        "status",
+        "actor",
+        "idp_provisioned",
+        "date_added",
+        "org_role",
+    ),
+    "sentry.project": (
+        "slug",
+        "name",
+        "forced_color",
+        "organization",
+        "public",
+        "date_added",
+        "status",
+        "first_event",
+        "flags",
+        "platform",
+    ),
+    "sentry.projectkey": (
+        "project",
+        "label",
+        "public_key",
+        "secret_key",
+        "roles",
+        "status",
+        "date_added",
+        "rate_limit_count",
+        "rate_limit_window",
+        "data",
+    ),
+    "sentry.projectoption": ("project", "key", "value"),
+    "sentry.projectteam": ("project", "team"),
+    "sentry.option": ("key", "last_updated", "last_updated_by", "value"),
+}
+
+# Export fields we deliberately do not carry, with the reason.
+NOT_CARRIED: dict[tuple[str, str], str] = {
+    ("sentry.team", "actor"): "FK to sentry.actor, which left Sentry's graph; only old exports",
+}
+
+
+@dataclass(frozen=True)
+class Expected:
+    scopes: frozenset[RelocationScope]
+    foreign_keys: frozenset[ForeignKey] = frozenset()
+    unique_sets: frozenset[tuple[str, ...]] = frozenset()
+
+
+def _fk(field: str, target: str, *, nullable: bool = False, nwm: bool = False) -> ForeignKey:
+    return ForeignKey(field, ModelName(target), nullable=nullable, null_when_missing=nwm)
+
+
+EXPECTED: dict[str, Expected] = {
+    "sentry.organization": Expected(ORG, unique_sets=frozenset({("slug",)})),
+    "sentry.organizationmember": Expected(
+        ORG,
+        frozenset(
+            {
+                _fk("organization", "sentry.organization"),
+                _fk("user_id", "sentry.user", nullable=True),
+                _fk("inviter_id", "sentry.user", nullable=True, nwm=True),
+            }
+        ),
+        frozenset({("email", "organization"), ("organization", "user_id"), ("token",)}),
+    ),
+    "sentry.organizationmemberteam": Expected(
+        ORG,
+        frozenset(
+            {
+                _fk("team", "sentry.team"),
+                _fk("organizationmember", "sentry.organizationmember"),
+            }
+        ),
+        frozenset({("organizationmember", "team")}),
+    ),
+    "sentry.team": Expected(
+        ORG,
+        frozenset({_fk("organization", "sentry.organization")}),
+        frozenset({("organization", "slug")}),
+    ),
+    "sentry.project": Expected(
+        ORG,
+        frozenset({_fk("organization", "sentry.organization")}),
+        frozenset({("organization", "slug")}),
+    ),
+    "sentry.projectteam": Expected(
+        ORG,
+        frozenset({_fk("project", "sentry.project"), _fk("team", "sentry.team")}),
+        frozenset({("project", "team")}),
+    ),
+    "sentry.projectkey": Expected(
+        ORG,
+        frozenset({_fk("project", "sentry.project")}),
+        frozenset({("public_key",), ("secret_key",)}),
+    ),
+    "sentry.projectoption": Expected(
+        ORG,
+        frozenset({_fk("project", "sentry.project")}),
+        frozenset({("key", "project")}),
+    ),
+    "sentry.option": Expected(CONFIG, unique_sets=frozenset({("key",)})),
+}
+
+
+@pytest.fixture(scope="module")
+def registry() -> SiloRegistry:
+    return build_registry("region", Silo.REGION)
+
+
+def test_registry_holds_exactly_the_relocatable_region_models(registry):
+    assert set(registry.models) == set(EXPECTED)
+    assert registry.all_names == set(EXPECTED) | set(CONTROL_NAMES)
+    assert all(m.descriptor.silo is Silo.REGION for m in registry.models.values())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_descriptor_matches_sentry_metadata(registry, name):
+    descriptor = registry.get(name).descriptor
+    expected = EXPECTED[name]
+    assert descriptor.scopes == expected.scopes
+    assert set(descriptor.foreign_keys) == expected.foreign_keys
+    assert {u.fields for u in descriptor.unique_sets} == expected.unique_sets
+
+
+@pytest.mark.parametrize("name", sorted(EXPORT_FIELDS))
+def test_fields_are_the_export_fields_in_file_order(registry, name):
+    carried = tuple(f for f in EXPORT_FIELDS[name] if (name, f) not in NOT_CARRIED)
+    assert registry.get(name).descriptor.fields == carried
+
+
+@pytest.mark.parametrize(
+    ("name", "fields", "action", "case_insensitive", "also_clear"),
+    [
+        ("sentry.organization", ("slug",), Collision.SUFFIX, True, ()),
+        ("sentry.organizationmember", ("token",), Collision.CLEAR, False, ("token_expires_at",)),
+        ("sentry.organizationmember", ("organization", "user_id"), Collision.ERROR, False, ()),
+        ("sentry.projectkey", ("public_key",), Collision.REGENERATE, False, ()),
+        ("sentry.projectkey", ("secret_key",), Collision.REGENERATE, False, ()),
+        ("sentry.option", ("key",), Collision.KEEP_OR_OVERWRITE, False, ()),
+        ("sentry.team", ("organization", "slug"), Collision.ERROR, False, ()),
+    ],
+)
+def test_collision_policies(registry, name, fields, action, case_insensitive, also_clear):
+    policy = registry.get(name).policy(UniqueSet(tuple(sorted(fields))))
+    assert policy.action is action
+    assert policy.case_insensitive is case_insensitive
+    assert policy.also_clear == also_clear
+
+
+def test_only_organization_records_a_slug(registry):
+    slugged = {n for n, m in registry.models.items() if m.declaration.slug_field}
+    assert slugged == {"sentry.organization"}
+    assert registry.get("sentry.organization").declaration.slug_field == "slug"
+
+
+def test_registry_tells_control_models_apart_from_unknown_and_excluded_ones(registry):
+    with pytest.raises(ModelNotInSiloError):
+        registry.get("sentry.user")
+    for name in ("sentry.regionimportchunk", "sentry.controlimportchunkreplica", "sentry.nope"):
+        with pytest.raises(UnknownModelError):
+            registry.get(name)
+
+
+def test_cross_silo_refs_have_no_database_constraint():
+    for name in ("user_id", "inviter_id"):
+        field = region_models.OrganizationMember._meta.get_field(name)
+        assert not field.is_relation
+        assert isinstance(field, models.BigIntegerField)
+
+
+def test_import_chunk_tables_are_unique_per_import_model_and_ordinal():
+    for model in (region_models.RegionImportChunk, region_models.ControlImportChunkReplica):
+        assert unique_sets(model) == [UniqueSet(("import_uuid", "min_ordinal", "model"))]
+        assert model.relocation.scopes == frozenset({RelocationScope.EXCLUDED})
+
+
+def test_tables_are_named_like_sentrys():
+    tables = {
+        m.relocation.name: m._meta.db_table
+        for m in (
+            region_models.Organization,
+            region_models.OrganizationMember,
+            region_models.OrganizationMemberTeam,
+            region_models.ProjectOption,
+            region_models.RegionImportChunk,
+        )
+    }
+    assert tables == {
+        "sentry.organization": "sentry_organization",
+        "sentry.organizationmember": "sentry_organizationmember",
+        "sentry.organizationmemberteam": "sentry_organizationmember_teams",
+        "sentry.projectoption": "sentry_projectoptions",
+        "sentry.regionimportchunk": "sentry_regionimportchunk",
+    }
+
+
+def test_graph_with_control_orders_dependencies_first(registry, control_descriptors):
+    graph = DependencyGraph.from_descriptors([*registry.descriptors(), *control_descriptors])
+    order = [str(name) for name in graph.sorted_models()]
+    assert order.index("sentry.user") < order.index("sentry.email")
+    assert order.index("sentry.email") < order.index("sentry.useremail")
+    assert order.index("sentry.organization") < order.index("sentry.team")
+    assert order.index("sentry.team") < order.index("sentry.projectteam")
+    assert order.index("sentry.user") < order.index("sentry.organizationmember")
+    assert len(order) == len(EXPECTED) + len(CONTROL_NAMES)
+
+
+def test_migrations_are_up_to_date():
+    call_command("makemigrations", "region", check=True, dry_run=True, verbosity=0)
+
+
+@pytest.mark.usefixtures("db")
+def test_defaults_fill_fields_older_exports_lack():
+    org = region_models.Organization.objects.create(name="Acme", slug="acme")
+    project = region_models.Project.objects.create(organization=org, slug="web", name="Web")
+    key = region_models.ProjectKey.objects.create(project=project)
+    member = region_models.OrganizationMember.objects.create(organization=org, user_id=7)
+    org.refresh_from_db()
+    project.refresh_from_db()
+    key.refresh_from_db()
+    member.refresh_from_db()
+    assert (org.flags, org.status, org.default_role) == (1, 0, "member")
+    assert project.flags == 10
+    assert key.roles == 1
+    assert key.data == {}
+    assert len(key.public_key) == 32
+    assert len(key.secret_key) == 32
+    assert key.public_key != key.secret_key
+    assert (member.role, member.type, member.has_global_access) == ("member", 50, True)
+    assert member.inviter_id is None
+
+
+@pytest.mark.usefixtures("db")
+def test_created_timestamps_keep_the_imported_value():
+    then = dt.datetime(2023, 6, 1, 12, 0, 0, 123000, tzinfo=dt.UTC)
+    org = region_models.Organization.objects.create(name="Old", slug="old", date_added=then)
+    org.name = "Older"
+    org.save()
+    org.refresh_from_db()
+    assert org.date_added == then
+
+
+@pytest.mark.usefixtures("db")
+@pytest.mark.parametrize("value", ['"23.6.1"', "23.6.1", 1696000000, 12.5, ["a"], {"k": 1}, None])
+def test_option_values_round_trip_as_any_json(value):
+    option = region_models.Option.objects.create(key="sentry:test", value=value)
+    option.refresh_from_db()
+    assert option.value == value
+
+
+@pytest.mark.usefixtures("db")
+def test_duplicate_import_chunk_is_refused():
+    fields = {"import_uuid": "u", "model": "sentry.team", "min_ordinal": 1, "max_ordinal": 2}
+    region_models.RegionImportChunk.objects.create(**fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        region_models.RegionImportChunk.objects.create(**fields)

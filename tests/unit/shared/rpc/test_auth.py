@@ -1,0 +1,185 @@
+"""HMAC auth against a real server on 127.0.0.1:0: signatures, rotation, skew and exemptions."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from shared.backup.errors import UnknownModelError
+from shared.rpc import auth
+from shared.rpc.auth import SigningInterceptor, sign, verify
+from shared.rpc.channels import make_channel
+from shared.rpc.clients import RelocationClient, set_pre_call_check, wait_for_health
+from shared.rpc.config import RpcClientConfig, RpcServerConfig
+from shared.rpc.errors import InvalidArgument, Reason, Unauthenticated, from_grpc_error
+from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as pb
+from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc as pb_grpc
+from shared.rpc.server import build_server
+
+DEADLINE_S = 10.0
+LIST_MODELS = "/relocate.relocation.v1.RelocationService/ListModels"
+
+
+def _client(
+    open_channel: Callable[[grpc.Channel], grpc.Channel], target: str, secrets: Sequence[str]
+) -> RelocationClient:
+    channel = open_channel(make_channel(RpcClientConfig(target=target, secrets=tuple(secrets))))
+    return RelocationClient(channel, DEADLINE_S)
+
+
+def _skewed_client(
+    open_channel: Callable[[grpc.Channel], grpc.Channel], target: str, secret: str, skew_s: float
+) -> RelocationClient:
+    signer = SigningInterceptor((secret,), clock=lambda: time.time() + skew_s)
+    channel = open_channel(grpc.intercept_channel(grpc.insecure_channel(target), signer))
+    return RelocationClient(channel, DEADLINE_S)
+
+
+def test_signed_call_succeeds(start_server, open_channel):
+    target, _ = start_server(("s3cret",))
+    assert _client(open_channel, target, ("s3cret",)).list_models() == ("region", [])
+
+
+def test_unsigned_call_is_unauthenticated(start_server, open_channel):
+    target, _ = start_server(("s3cret",))
+    stub = pb_grpc.RelocationServiceStub(open_channel(grpc.insecure_channel(target)))
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.ListModels(pb.ListModelsRequest(), timeout=DEADLINE_S)
+    error = from_grpc_error(caught.value)
+    assert isinstance(error, Unauthenticated)
+    assert error.code == grpc.StatusCode.UNAUTHENTICATED
+    assert error.reason is Reason.RPC_SIGNATURE_INVALID
+    assert error.metadata == {"method": LIST_MODELS}
+
+
+def test_wrong_secret_is_unauthenticated(start_server, open_channel):
+    target, _ = start_server(("s3cret",))
+    with pytest.raises(Unauthenticated) as caught:
+        _client(open_channel, target, ("not-the-secret",)).list_models()
+    assert caught.value.reason is Reason.RPC_SIGNATURE_INVALID
+    assert isinstance(caught.value.__cause__, grpc.RpcError)
+
+
+@pytest.mark.parametrize("client_secret", ["new", "old"])
+def test_rotation_accepts_every_listed_secret(start_server, open_channel, client_secret):
+    target, _ = start_server(("new", "old"))
+    assert _client(open_channel, target, (client_secret, "other")).list_models()[0] == "region"
+
+
+def test_client_signs_with_its_first_secret_only(start_server, open_channel):
+    target, _ = start_server(("old",))
+    with pytest.raises(Unauthenticated):
+        _client(open_channel, target, ("new", "old")).list_models()
+
+
+@pytest.mark.parametrize("skew_s", [-301, 301, -3600])
+def test_timestamp_beyond_allowed_skew_is_rejected(start_server, open_channel, skew_s):
+    target, _ = start_server(("s3cret",))
+    with pytest.raises(Unauthenticated):
+        _skewed_client(open_channel, target, "s3cret", skew_s).list_models()
+
+
+@pytest.mark.parametrize("skew_s", [-290, 290])
+def test_timestamp_within_allowed_skew_is_accepted(start_server, open_channel, skew_s):
+    target, _ = start_server(("s3cret",))
+    assert _skewed_client(open_channel, target, "s3cret", skew_s).list_models()[0] == "region"
+
+
+def test_health_check_needs_no_signature(start_server, open_channel):
+    target, _ = start_server(("s3cret",))
+    channel = open_channel(grpc.insecure_channel(target))
+    stub = health_pb2_grpc.HealthStub(channel)
+    for service in ("", "relocate.relocation.v1.RelocationService"):
+        response = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=DEADLINE_S)
+        assert response.status == health_pb2.HealthCheckResponse.SERVING
+    wait_for_health(channel, DEADLINE_S)
+
+
+def test_wait_for_health_times_out_clearly(open_channel):
+    channel = open_channel(grpc.insecure_channel("127.0.0.1:1"))
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="not healthy after"):
+        wait_for_health(channel, 0.5)
+    assert time.monotonic() - started < 5
+
+
+def test_domain_error_arrives_typed_with_reason_and_metadata(start_server, open_channel):
+    target, servicer = start_server(("s3cret",))
+    servicer.error = UnknownModelError("sentry.nope")
+    with pytest.raises(InvalidArgument) as caught:
+        _client(open_channel, target, ("s3cret",)).list_models()
+    assert caught.value.reason is Reason.UNKNOWN_MODEL
+    assert caught.value.metadata == {"model": "sentry.nope"}
+    assert caught.value.message == "unknown model 'sentry.nope'"
+
+
+def test_pre_call_check_runs_before_every_call(start_server, open_channel):
+    target, _ = start_server(("s3cret",))
+    client = _client(open_channel, target, ("s3cret",))
+
+    def refuse() -> None:
+        raise RuntimeError("RPC called inside transaction!")
+
+    set_pre_call_check(refuse)
+    try:
+        with pytest.raises(RuntimeError, match="inside transaction"):
+            client.list_models()
+    finally:
+        set_pre_call_check(None)
+    assert client.list_models()[0] == "region"
+
+
+def test_server_without_secrets_refuses_to_build():
+    with pytest.raises(ValueError, match="mandatory"):
+        build_server(RpcServerConfig(secrets=()), [], [])
+
+
+def test_client_without_secrets_refuses_to_connect():
+    with pytest.raises(ValueError, match="mandatory"):
+        make_channel(RpcClientConfig(target="127.0.0.1:1", secrets=()))
+
+
+def test_bind_failure_raises(start_server):
+    target, _ = start_server(("s3cret",))
+    with pytest.raises(OSError, match="cannot bind"):
+        build_server(RpcServerConfig(bind=target, secrets=("s3cret",)), [], [])
+
+
+def test_signature_is_bound_to_the_method():
+    now = int(time.time())
+    value = sign("s3cret", LIST_MODELS, now)
+    assert verify(("s3cret",), LIST_MODELS, value, now=now)
+    other = "/relocate.relocation.v1.RelocationService/ExportByModel"
+    assert not verify(("s3cret",), other, value, now=now)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        "",
+        "v1",
+        "v2:{ts}:{digest}",
+        "v1:abc:{digest}",
+        "v1:-{ts}:{digest}",
+        "v1:{ts}:",
+        "v1:{ts}:{digest}x",
+        "v1:{ts}:é{digest}",
+        b"\xff\xfe",
+    ],
+)
+def test_malformed_signatures_are_rejected(value):
+    now = int(time.time())
+    digest = sign("s3cret", LIST_MODELS, now).rsplit(":", 1)[1]
+    if isinstance(value, str):
+        value = value.format(ts=now, digest=digest)
+    assert not verify(("s3cret",), LIST_MODELS, value, now=now)
+
+
+def test_empty_secret_is_refused():
+    with pytest.raises(ValueError, match="empty"):
+        auth.SignatureVerifier(("ok", ""))
