@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import string
+from collections.abc import Sequence
 from typing import ClassVar
 
 from django.db import models
@@ -20,7 +21,8 @@ from typing_extensions import override
 from shared.backup.declarations import Collision, OnCollision, Relocation
 from shared.backup.orm.chunk_models import BaseImportChunk
 from shared.backup.orm.fields import FlagsField, JsonValueField
-from shared.backup.scopes import RelocationScope
+from shared.backup.filters import Filter
+from shared.backup.scopes import OperationScope, RelocationScope
 
 _HASH_ALPHABET = string.ascii_letters + string.digits
 
@@ -59,6 +61,20 @@ class User(models.Model):
     avatar_type = models.PositiveSmallIntegerField(default=0)
     avatar_url = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001
 
+    @classmethod
+    def relocation_export_queryset(
+        cls, qs: models.QuerySet[User], scope: OperationScope, filters: Sequence[Filter]
+    ) -> models.QuerySet[User]:
+        """A Config export carries only privileged users: staff, superusers, permission or role holders."""
+        if scope is not OperationScope.CONFIG:
+            return qs
+        return qs.filter(
+            models.Q(is_staff=True)
+            | models.Q(is_superuser=True)
+            | models.Q(pk__in=UserPermission.objects.values("user_id"))
+            | models.Q(pk__in=UserRoleUser.objects.values("user_id"))
+        )
+
     class Meta:
         db_table = "auth_user"
 
@@ -79,6 +95,20 @@ class Email(models.Model):
 
     email = models.EmailField(max_length=75, unique=True)
     date_added = models.DateTimeField(default=timezone.now)
+
+    @classmethod
+    def relocation_export_queryset(
+        cls, qs: models.QuerySet[Email], scope: OperationScope, filters: Sequence[Filter]
+    ) -> models.QuerySet[Email]:
+        """Outside Global scope, only the addresses of the users the export carries."""
+        if scope is OperationScope.GLOBAL:
+            return qs
+        users = User.relocation_export_queryset(User.objects.all(), scope, filters)
+        for flt in filters:
+            if flt.model == "sentry.user":
+                field = "pk" if flt.field in ("pk", "id") else flt.field
+                users = users.filter(**{f"{field}__in": sorted(flt.values)})
+        return qs.filter(email__in=UserEmail.objects.filter(user__in=users).values("email"))
 
     class Meta:
         db_table = "sentry_email"

@@ -7,6 +7,7 @@ port file, and are ready once gRPC health answers.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -21,6 +22,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from region.cli.settings import SiloEndpoints
+from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import Silo
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import wait_for_health
@@ -45,6 +48,7 @@ class SiloPair:
     databases: dict[str, str]
     addresses: dict[str, str] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    server_secrets: tuple[str, ...] = ()
     region_name: str = "test-region"
 
     def env(self) -> dict[str, str]:
@@ -79,16 +83,17 @@ def _start_silo(pair: SiloPair, silo: str) -> None:
     port_file = pair.tmp / f"{silo}.port"
     env = {
         **os.environ,
-        "RELOCATE_RPC_SECRETS": pair.secret,
+        "RELOCATE_RPC_SECRETS": ",".join(pair.server_secrets),
         f"RELOCATE_{silo.upper()}_DATABASE_URL": pair.databases[silo],
         "RELOCATE_REGION_NAME": pair.region_name,
         "PYTHONPATH": str(ROOT),
     }
-    log = (pair.tmp / f"{silo}.log").open("wb")
-    pair.procs[silo] = subprocess.Popen(
-        [sys.executable, "-m", f"{silo}.server", "--bind", "127.0.0.1:0", "--port-file", str(port_file)],
-        cwd=pair.tmp, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
+    with (pair.tmp / f"{silo}.log").open("wb") as log:
+        pair.procs[silo] = subprocess.Popen(
+            [sys.executable, "-m", f"{silo}.server", "--bind", "127.0.0.1:0",
+             "--port-file", str(port_file)],
+            cwd=pair.tmp, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
     deadline = time.monotonic() + 90
     while not port_file.exists():
         if pair.procs[silo].poll() is not None or time.monotonic() > deadline:
@@ -114,13 +119,15 @@ def _stop(pair: SiloPair) -> None:
             proc.wait(timeout=5)
 
 
-@pytest.fixture
-def silo_pair_factory(tmp_path: Path) -> Iterator:
-    """Start fresh silo pairs (each with new empty databases); everything is torn down after."""
-    pairs: list[SiloPair] = []
-    created: list[str] = []
+class PairFactory:
+    """Starts silo pairs with fresh databases; ``close()`` stops them and drops the databases."""
 
-    def make(name: str = "a") -> SiloPair:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.pairs: list[SiloPair] = []
+        self.created: list[str] = []
+
+    def __call__(self, name: str = "a", server_secrets: tuple[str, ...] | None = None) -> SiloPair:
         run = uuid.uuid4().hex[:10]
         databases = {}
         admin = _admin()
@@ -129,28 +136,46 @@ def silo_pair_factory(tmp_path: Path) -> Iterator:
                 for silo in ("control", "region"):
                     db = f"relocate_test_{run}_{silo}"
                     cur.execute(f'CREATE DATABASE "{db}"')
-                    created.append(db)
+                    self.created.append(db)
                     databases[silo] = f"{PG_URL}/{db}"
         finally:
             admin.close()
-        directory = tmp_path / f"pair-{name}"
-        directory.mkdir()
-        pair = SiloPair(tmp=directory, secret=secrets.token_hex(16), databases=databases)
-        pairs.append(pair)
+        directory = self.directory / f"pair-{name}-{run}"
+        directory.mkdir(parents=True)
+        secret = secrets.token_hex(16)
+        pair = SiloPair(tmp=directory, secret=secret, databases=databases,
+                        server_secrets=server_secrets or (secret,))
+        self.pairs.append(pair)
         for silo in ("control", "region"):
             _start_silo(pair, silo)
         return pair
 
-    yield make
-    for pair in pairs:
-        _stop(pair)
-    admin = _admin()
-    try:
-        with admin.cursor() as cur:
-            for db in created:
-                cur.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-    finally:
-        admin.close()
+    def close(self) -> None:
+        for pair in self.pairs:
+            _stop(pair)
+        admin = _admin()
+        try:
+            with admin.cursor() as cur:
+                for db in self.created:
+                    cur.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        finally:
+            admin.close()
+
+
+@pytest.fixture
+def silo_pair_factory(tmp_path: Path) -> Iterator[PairFactory]:
+    """Start fresh silo pairs (each with new empty databases); everything is torn down after."""
+    factory = PairFactory(tmp_path)
+    yield factory
+    factory.close()
+
+
+@pytest.fixture(scope="module")
+def module_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiloPair]:
+    """One silo pair shared by a module's tests (for tests that do not need empty silos)."""
+    factory = PairFactory(tmp_path_factory.mktemp("module-pair"))
+    yield factory()
+    factory.close()
 
 
 def run_cli(pair: SiloPair, *args: str, cwd: Path | None = None, input_text: str | None = None,
@@ -165,3 +190,40 @@ def run_cli(pair: SiloPair, *args: str, cwd: Path | None = None, input_text: str
         raise AssertionError(f"relocate {' '.join(args)} failed ({proc.returncode}):\n"
                              f"{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+def endpoints(pair: SiloPair) -> SiloEndpoints:
+    """The CLI's endpoint config for a pair (for driving the engine in-process)."""
+    return SiloEndpoints(control=pair.addresses["control"], region=pair.addresses["region"],
+                         secrets=(pair.secret,), region_name=pair.region_name, deadline_s=60)
+
+
+def write_export(path: Path, records: list[dict]) -> Path:
+    path.write_text(json.dumps(records, indent=2))
+    return path
+
+
+def normalized(records: list[dict], graph: DependencyGraph) -> dict[str, list[dict]]:
+    """An export with pks replaced by ordinals and references by the referenced ordinal.
+
+    Two exports of the same data are equal under this view whatever pks the databases assigned.
+    """
+    by_model: dict[str, list[dict]] = {}
+    for record in records:
+        by_model.setdefault(record["model"], []).append(record)
+    ordinal_of: dict[str, dict[int, int]] = {}
+    for model, items in by_model.items():
+        items.sort(key=lambda r: r["pk"])
+        ordinal_of[model] = {r["pk"]: i for i, r in enumerate(items, start=1)}
+    out: dict[str, list[dict]] = {}
+    for model, items in by_model.items():
+        fks = {fk.field: fk.target for fk in graph.get(model).foreign_keys}
+        rows = []
+        for r in items:
+            fields = dict(r["fields"])
+            for name, target in fks.items():
+                if fields.get(name) is not None:
+                    fields[name] = ("ref", target, ordinal_of.get(target, {}).get(fields[name]))
+            rows.append(fields)
+        out[model] = rows
+    return out
