@@ -6,14 +6,13 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
-from shared.backup.ports import OrganizationSlug
-from shared.backup.suffixes import free_suffixed
-
 from control.models import (
     OrganizationMapping,
     OrganizationSlugReservation,
     OrganizationSlugReservationType,
 )
+from shared.backup.ports import OrganizationSlug
+from shared.backup.suffixes import free_suffixed
 
 PRIMARY = OrganizationSlugReservationType.PRIMARY
 SLUG_MAX_LENGTH = 50
@@ -37,7 +36,9 @@ def do_bulk_create_organization_slug_reservations(
         )
         wanted = {o.slug for o in organizations if o.organization_id not in reserved}
         taken = set(
-            OrganizationSlugReservation.objects.filter(slug__in=wanted).values_list("slug", flat=True)
+            OrganizationSlugReservation.objects.filter(slug__in=wanted).values_list(
+                "slug", flat=True
+            )
         )
         for org in organizations:
             if org.organization_id in reserved:
@@ -54,15 +55,15 @@ def do_bulk_create_organization_slug_reservations(
             )
             OrganizationMapping.objects.update_or_create(
                 organization_id=org.organization_id,
-                defaults={"slug": slug, "name": org.name[:NAME_MAX_LENGTH],
-                          "region_name": region_name},
+                defaults={
+                    "slug": slug,
+                    "name": org.name[:NAME_MAX_LENGTH],
+                    "region_name": region_name,
+                },
             )
             reserved[org.organization_id] = slug
     return {org_id: reserved[org_id] for org_id in ids}
 
 
 def _is_taken(candidate: str, taken: set[str]) -> bool:
-    return (
-        candidate in taken
-        or OrganizationSlugReservation.objects.filter(slug=candidate).exists()
-    )
+    return candidate in taken or OrganizationSlugReservation.objects.filter(slug=candidate).exists()

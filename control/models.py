@@ -19,9 +19,9 @@ from django.utils import timezone
 from typing_extensions import override
 
 from shared.backup.declarations import Collision, OnCollision, Relocation
+from shared.backup.filters import Filter
 from shared.backup.orm.chunk_models import BaseImportChunk
 from shared.backup.orm.fields import FlagsField, JsonValueField
-from shared.backup.filters import Filter
 from shared.backup.scopes import OperationScope, RelocationScope
 
 _HASH_ALPHABET = string.ascii_letters + string.digits
@@ -61,11 +61,18 @@ class User(models.Model):
     avatar_type = models.PositiveSmallIntegerField(default=0)
     avatar_url = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001
 
+    class Meta:
+        db_table = "auth_user"
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.username}"
+
     @classmethod
     def relocation_export_queryset(
         cls, qs: models.QuerySet[User], scope: OperationScope, filters: Sequence[Filter]
     ) -> models.QuerySet[User]:
-        """A Config export carries only privileged users: staff, superusers, permission or role holders."""
+        """A Config export carries only privileged users (staff, superuser, permission, role)."""
         if scope is not OperationScope.CONFIG:
             return qs
         return qs.filter(
@@ -74,13 +81,6 @@ class User(models.Model):
             | models.Q(pk__in=UserPermission.objects.values("user_id"))
             | models.Q(pk__in=UserRoleUser.objects.values("user_id"))
         )
-
-    class Meta:
-        db_table = "auth_user"
-
-    @override
-    def __str__(self) -> str:
-        return f"{self.username}"
 
 
 class Email(models.Model):
@@ -96,6 +96,13 @@ class Email(models.Model):
     email = models.EmailField(max_length=75, unique=True)
     date_added = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        db_table = "sentry_email"
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.email}"
+
     @classmethod
     def relocation_export_queryset(
         cls, qs: models.QuerySet[Email], scope: OperationScope, filters: Sequence[Filter]
@@ -109,13 +116,6 @@ class Email(models.Model):
                 field = "pk" if flt.field in ("pk", "id") else flt.field
                 users = users.filter(**{f"{field}__in": sorted(flt.values)})
         return qs.filter(email__in=UserEmail.objects.filter(user__in=users).values("email"))
-
-    class Meta:
-        db_table = "sentry_email"
-
-    @override
-    def __str__(self) -> str:
-        return f"{self.email}"
 
 
 class UserEmail(models.Model):

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import grpc
 from django.conf import settings
+from typing_extensions import override
 
+from control.actions import do_bulk_create_organization_slug_reservations
+from control.models import ControlImportChunk
 from shared.backup.descriptors import Silo
 from shared.backup.orm.registry import build_registry
 from shared.backup.ports import OrganizationSlug
@@ -16,14 +19,12 @@ from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc
 from shared.rpc.relocation_servicer import SERVICE_NAME, RelocationServicer
 from shared.rpc.silo_process import Registration
 
-from control.actions import do_bulk_create_organization_slug_reservations
-from control.models import ControlImportChunk
-
 
 class OrganizationProvisioningServicer(pb_grpc.OrganizationProvisioningServiceServicer):
     """Globally unique organization slugs."""
 
-    def BulkCreateOrganizationSlugReservations(  # noqa: N802  (gRPC method name)
+    @override
+    def BulkCreateOrganizationSlugReservations(
         self,
         request: pb.BulkCreateOrganizationSlugReservationsRequest,
         context: grpc.ServicerContext,

@@ -1,4 +1,4 @@
-"""Composition root of the region silo: ``python -m region.server [--bind H:P] [--port-file F]``."""
+"""Composition root of the region silo: ``python -m region.server [--bind H:P]``."""
 
 from __future__ import annotations
 

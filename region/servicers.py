@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import grpc
 from django.conf import settings
+from typing_extensions import override
 
+from region.actions import do_apply_organization_slugs, do_record_control_import_chunk_replica
+from region.models import RegionImportChunk
 from shared.backup.descriptors import Silo
 from shared.backup.orm.registry import build_registry
 from shared.rpc import codecs
@@ -14,20 +17,20 @@ from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc
 from shared.rpc.relocation_servicer import SERVICE_NAME, RelocationServicer
 from shared.rpc.silo_process import Registration
 
-from region.actions import do_apply_organization_slugs, do_record_control_import_chunk_replica
-from region.models import RegionImportChunk
 
 class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
     """The region-side steps that follow an import's batches."""
 
-    def RecordControlImportChunkReplica(  # noqa: N802  (gRPC method name)
+    @override
+    def RecordControlImportChunkReplica(
         self, request: pb.RecordControlImportChunkReplicaRequest, context: grpc.ServicerContext
     ) -> pb.RecordControlImportChunkReplicaResponse:
         """Store the region's replica of a control chunk."""
         created = do_record_control_import_chunk_replica(codecs.decode_import_chunk(request.chunk))
         return pb.RecordControlImportChunkReplicaResponse(created=created)
 
-    def ApplyOrganizationSlugs(  # noqa: N802
+    @override
+    def ApplyOrganizationSlugs(
         self, request: pb.ApplyOrganizationSlugsRequest, context: grpc.ServicerContext
     ) -> pb.ApplyOrganizationSlugsResponse:
         """Apply slugs control reserved."""

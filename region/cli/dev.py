@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -13,12 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from region.cli.settings import STATE_FILE
 from shared.backup.errors import ConfigurationError
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import wait_for_health
 from shared.rpc.config import RpcClientConfig
-
-from region.cli.settings import STATE_FILE
 
 SILOS = ("control", "region")
 START_TIMEOUT_S = 90.0
@@ -34,12 +34,16 @@ class DevSilos:
 
 
 def database_urls(data_dir: Path, postgres: str | None) -> dict[str, str]:
-    """One database per silo: SQLite files under data_dir, or databases on a PostgreSQL server."""
+    """One database per silo: SQLite files under data_dir, or databases on a PostgreSQL server.
+
+    With PostgreSQL, a database name in the URL is used as a prefix (``.../dev`` gives
+    ``dev_control`` and ``dev_region``); without one the databases are ``relocate_<silo>``.
+    """
     if postgres is None:
         return {s: f"sqlite:///{(data_dir / f'{s}.sqlite3').resolve()}" for s in SILOS}
     base = postgres.rstrip("/")
-    server, _, _db = base.rpartition("/") if base.count("/") > 2 else (base, "", "")
-    urls = {s: f"{server}/relocate_{s}" for s in SILOS}
+    server, _, prefix = base.rpartition("/") if base.count("/") > 2 else (base, "", "")
+    urls = {s: f"{server}/{prefix or 'relocate'}_{s}" for s in SILOS}
     for url in urls.values():
         ensure_postgres_database(url)
     return urls
@@ -107,7 +111,7 @@ def start(data_dir: Path, postgres: str | None, region_name: str = "default") ->
         pids[silo] = proc.pid
     try:
         addresses = {s: f"127.0.0.1:{_wait_port(data_dir, s, pids[s])}" for s in SILOS}
-        for silo, address in addresses.items():
+        for address in addresses.values():
             channel = make_channel(RpcClientConfig(target=address, secrets=(secret,)))
             wait_for_health(channel, START_TIMEOUT_S)
             channel.close()
@@ -158,18 +162,14 @@ def _alive(pids: Mapping[str, int]) -> bool:
 
 def _terminate(pids: Mapping[str, int], timeout_s: float = 15.0) -> None:
     for pid in pids.values():
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
     deadline = time.monotonic() + timeout_s
     while _alive(pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     for pid in pids.values():
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def stop(data_dir: Path) -> bool:

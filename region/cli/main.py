@@ -13,7 +13,11 @@ from typing import IO, Any
 
 import click
 
+from region.cli import dev
+from region.cli.settings import DEFAULT_DATA_DIR, load_endpoints
+from region.cli.wiring import connect
 from shared.backup.errors import RelocationError
+from shared.backup.exports import run_export
 from shared.backup.filters import Filter
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.flags import ImportFlags
@@ -22,12 +26,7 @@ from shared.backup.imports import ImportReport, run_import
 from shared.backup.model_names import ModelName
 from shared.backup.scopes import OperationScope
 from shared.backup.streaming import read_export
-from shared.backup.exports import run_export
 from shared.rpc.errors import RpcError
-
-from region.cli import dev
-from region.cli.settings import DEFAULT_DATA_DIR, load_endpoints
-from region.cli.wiring import connect
 
 SCOPES = {
     "users": OperationScope.USER,
@@ -38,7 +37,10 @@ SCOPES = {
 
 
 class Printer:
-    """Sentry's printer matrix: --silent hides output, --no-prompt answers yes."""
+    """Sentry's printer matrix: --silent hides output; --no-prompt will answer confirmations.
+
+    TODO(#3): the Global-scope wipe brings the confirmation prompt that --no-prompt answers.
+    """
 
     def __init__(self, *, silent: bool, no_prompt: bool) -> None:
         self.silent = silent
@@ -49,14 +51,13 @@ class Printer:
         if err or not self.silent:
             click.echo(message, err=err)
 
-    def confirm(self, question: str) -> bool:
-        """Ask, unless --no-prompt answers yes."""
-        return True if self.no_prompt else click.confirm(question, default=False)
 
 
 def _usernames(csv: str | None, file: IO[str] | None) -> list[str] | None:
     if csv is not None and file is not None:
-        raise click.UsageError("--filter-usernames and --filter-usernames-file are mutually exclusive")
+        raise click.UsageError(
+            "--filter-usernames and --filter-usernames-file are mutually exclusive"
+        )
     text = file.read().replace("\n", ",") if file is not None else csv
     if not text:
         return None
@@ -100,8 +101,10 @@ def _print_report(printer: Printer, report: ImportReport) -> None:
     for model, counts in report.counts.items():
         written = ", ".join(f"{k.value.lower()} {v}" for k, v in sorted(counts.written.items()))
         skipped = ", ".join(f"{k.value} {v}" for k, v in sorted(counts.skipped.items()))
-        printer.echo(f"  {model}: {counts.in_file} in file; {written or 'none written'}"
-                     + (f"; skipped {skipped}" if skipped else ""))
+        printer.echo(
+            f"  {model}: {counts.in_file} in file; {written or 'none written'}"
+            + (f"; skipped {skipped}" if skipped else "")
+        )
     printer.echo(f"Imported in {report.batches} batch(es) ({report.replayed_batches} replayed).")
 
 
@@ -119,8 +122,15 @@ def _import_command(scope_name: str) -> Callable[..., None]:
     @click.option("--silent", is_flag=True, help="Print nothing but errors and confirmations.")
     @click.option("--import-uuid", default=None, help="Resume or replay an earlier import run.")
     @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
-    def command(src: Path, findings_file: Path | None, no_prompt: bool, silent: bool,
-                import_uuid: str | None, batch_size: int, **opts: Any) -> None:
+    def command(
+        src: Path,
+        findings_file: Path | None,
+        no_prompt: bool,
+        silent: bool,
+        import_uuid: str | None,
+        batch_size: int,
+        **opts: Any,
+    ) -> None:
         printer = Printer(silent=silent, no_prompt=no_prompt)
         usernames = _usernames(opts.get("filter_usernames"), opts.get("filter_usernames_file"))
         slugs = [s.strip() for s in (opts.get("filter_org_slugs") or "").split(",") if s.strip()]
@@ -139,30 +149,45 @@ def _import_command(scope_name: str) -> Callable[..., None]:
                     filters += username_filters(contents, usernames)
                 if slugs:
                     filters += org_slug_filters(contents, slugs)
-                printer.echo(f"Importing {contents.total} record(s) from {src} "
-                             f"in {scope.value} scope (import uuid {flags.import_uuid})")
+                printer.echo(
+                    f"Importing {contents.total} record(s) from {src} "
+                    f"in {scope.value} scope (import uuid {flags.import_uuid})"
+                )
                 report = run_import(
-                    contents, graph=silos.graph, scope=scope, flags=flags, filters=filters,
-                    targets=silos.import_targets(endpoints.region_name), batch_size=batch_size,
+                    contents,
+                    graph=silos.graph,
+                    scope=scope,
+                    flags=flags,
+                    filters=filters,
+                    targets=silos.import_targets(endpoints.region_name),
+                    batch_size=batch_size,
                 )
             findings.extend(report.findings)
             _print_report(printer, report)
 
     command.__doc__ = f"Import an export in {scope.value} scope."
     if scope_name in ("users", "config"):
-        command = click.option("--filter-usernames", default=None,
-                               help="Comma-separated usernames to import.")(command)
-        command = click.option("--filter-usernames-file", type=click.File("r"), default=None,
-                               help="File of usernames (comma or newline separated).")(command)
+        command = click.option(
+            "--filter-usernames", default=None, help="Comma-separated usernames to import."
+        )(command)
+        command = click.option(
+            "--filter-usernames-file",
+            type=click.File("r"),
+            default=None,
+            help="File of usernames (comma or newline separated).",
+        )(command)
     if scope_name == "organizations":
-        command = click.option("--filter-org-slugs", default=None,
-                               help="Comma-separated organization slugs to import.")(command)
+        command = click.option(
+            "--filter-org-slugs", default=None, help="Comma-separated organization slugs to import."
+        )(command)
     if scope_name != "global":
-        command = click.option("--merge-users", is_flag=True,
-                               help="Reuse existing users with the same username.")(command)
+        command = click.option(
+            "--merge-users", is_flag=True, help="Reuse existing users with the same username."
+        )(command)
     if scope_name == "config":
-        command = click.option("--overwrite-configs", is_flag=True,
-                               help="Overwrite colliding options and roles.")(command)
+        command = click.option(
+            "--overwrite-configs", is_flag=True, help="Overwrite colliding options and roles."
+        )(command)
     return command
 
 
@@ -174,8 +199,14 @@ def _export_command(scope_name: str) -> Callable[..., None]:
     @click.option("--indent", default=2, show_default=True, type=click.IntRange(0, 8))
     @click.option("--no-prompt", is_flag=True, help="Answer yes to every confirmation.")
     @click.option("--silent", is_flag=True, help="Print nothing but errors.")
-    def command(dest: str, findings_file: Path | None, indent: int, no_prompt: bool,
-                silent: bool, **opts: Any) -> None:
+    def command(
+        dest: str,
+        findings_file: Path | None,
+        indent: int,
+        no_prompt: bool,
+        silent: bool,
+        **opts: Any,
+    ) -> None:
         printer = Printer(silent=silent or dest == "-", no_prompt=no_prompt)
         filters: list[Filter] = []
         usernames = _usernames(opts.get("filter_usernames"), opts.get("filter_usernames_file"))
@@ -188,20 +219,31 @@ def _export_command(scope_name: str) -> Callable[..., None]:
             with connect(load_endpoints()) as silos:
                 target = Path(dest)
                 tmp = target.with_name(f".{target.name}.partial") if dest != "-" else None
-                with (tmp.open("wb") if tmp is not None else contextlib.nullcontext(
-                        sys.stdout.buffer)) as out:
+                with (
+                    tmp.open("wb") if tmp is not None else contextlib.nullcontext(sys.stdout.buffer)
+                ) as out:
                     sources = dict(silos.relocation)
-                    report = run_export(out, graph=silos.graph, scope=scope, filters=filters,
-                                        sources=sources, indent=indent)
+                    report = run_export(
+                        out,
+                        graph=silos.graph,
+                        scope=scope,
+                        filters=filters,
+                        sources=sources,
+                        indent=indent,
+                    )
                 if tmp is not None:
                     tmp.replace(target)
-            printer.echo(f"Exported {sum(report.written.values())} record(s) "
-                         f"in {scope.value} scope to {dest}")
+            printer.echo(
+                f"Exported {sum(report.written.values())} record(s) "
+                f"in {scope.value} scope to {dest}"
+            )
 
     command.__doc__ = f"Export in {scope.value} scope to DEST (default: standard output)."
     if scope_name == "users":
         command = click.option("--filter-usernames", default=None)(command)
-        command = click.option("--filter-usernames-file", type=click.File("r"), default=None)(command)
+        command = click.option("--filter-usernames-file", type=click.File("r"), default=None)(
+            command
+        )
     if scope_name == "organizations":
         command = click.option("--filter-org-slugs", default=None)(command)
     return command
@@ -236,11 +278,19 @@ def dev_group() -> None:
 
 
 @dev_group.command(name="up")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where state, logs and SQLite databases live (default ./.relocate).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where state, logs and SQLite databases live (default ./.relocate).",
+)
 @click.option("--background", is_flag=True, help="Return once both silos are healthy.")
-@click.option("--postgres", default=None, metavar="URL",
-              help="Use this PostgreSQL server (one database per silo, created if missing).")
+@click.option(
+    "--postgres",
+    default=None,
+    metavar="URL",
+    help="Use this PostgreSQL server (one database per silo, created if missing).",
+)
 def dev_up(data_dir: Path | None, background: bool, postgres: str | None) -> None:
     """Start both silos and wait until both are healthy."""
     directory = data_dir or DEFAULT_DATA_DIR
@@ -248,13 +298,15 @@ def dev_up(data_dir: Path | None, background: bool, postgres: str | None) -> Non
         silos = dev.start(directory, postgres)
     except RelocationError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"control on {silos.addresses['control']}, region on {silos.addresses['region']} "
-               f"(state in {directory})")
+    click.echo(
+        f"control on {silos.addresses['control']}, region on {silos.addresses['region']} "
+        f"(state in {directory})"
+    )
     if background:
         return
     click.echo("Press Ctrl-C to stop.")
     try:
-        while dev._alive(silos.pids):  # noqa: SLF001
+        while dev._alive(silos.pids):
             import time  # noqa: PLC0415
 
             time.sleep(1)

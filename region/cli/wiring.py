@@ -8,14 +8,13 @@ from dataclasses import dataclass
 
 import grpc
 
+from region.cli.settings import SiloEndpoints
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import Silo
 from shared.backup.imports import ImportTargets
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import OrganizationProvisioningClient, RegionImportClient, RelocationClient
 from shared.rpc.config import RpcClientConfig
-
-from region.cli.settings import SiloEndpoints
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +42,9 @@ def connect(endpoints: SiloEndpoints) -> Iterator[Silos]:
     channels: dict[Silo, grpc.Channel] = {}
     try:
         for silo, target in ((Silo.CONTROL, endpoints.control), (Silo.REGION, endpoints.region)):
-            cfg = RpcClientConfig(target=target, secrets=endpoints.secrets,
-                                  deadline_s=endpoints.deadline_s)
+            cfg = RpcClientConfig(
+                target=target, secrets=endpoints.secrets, deadline_s=endpoints.deadline_s
+            )
             channels[silo] = make_channel(cfg)
         relocation = {
             silo: RelocationClient(channel, endpoints.deadline_s)
@@ -56,7 +56,9 @@ def connect(endpoints: SiloEndpoints) -> Iterator[Silos]:
             descriptors.extend(models)
         yield Silos(
             relocation=relocation,
-            provisioning=OrganizationProvisioningClient(channels[Silo.CONTROL], endpoints.deadline_s),
+            provisioning=OrganizationProvisioningClient(
+                channels[Silo.CONTROL], endpoints.deadline_s
+            ),
             region=RegionImportClient(channels[Silo.REGION], endpoints.deadline_s),
             graph=DependencyGraph.from_descriptors(descriptors),
         )

@@ -29,7 +29,7 @@ class ForeignKey:
     nullable: bool = False
     """Whether the field may be null."""
     null_when_missing: bool = False
-    """Null the field, instead of skipping the record, when the referenced record is not imported."""
+    """Null the field (instead of skipping the record) when the referenced one is not imported."""
 
 
 @dataclass(frozen=True, slots=True)

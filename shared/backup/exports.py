@@ -25,7 +25,7 @@ MEMBER = ModelName("sentry.organizationmember")
 
 @dataclass(slots=True)
 class ExportReport:
-    """What an export wrote, per model, and what it left out because a reference was not exported."""
+    """Records written per model, and those left out because a reference was not exported."""
 
     written: Counter[ModelName] = field(default_factory=Counter)
     dropped: Counter[ModelName] = field(default_factory=Counter)

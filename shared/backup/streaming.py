@@ -6,7 +6,6 @@ primary key, which fixes every record's ordinal (its 1-based position within its
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -42,21 +41,55 @@ class ExportContents:
         ]
 
 
+_HEAD_BYTES = 64
+
+
+class _PrefixedReader:
+    """A reader that yields ``prefix`` and then the rest of ``stream`` (we peeked at the head)."""
+
+    def __init__(self, prefix: bytes, stream: IO[bytes]) -> None:
+        self._prefix = prefix
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        """Read up to ``size`` bytes (everything when negative)."""
+        if size == 0:
+            return b""
+        if self._prefix:
+            out, self._prefix = self._prefix, b""
+            if size < 0:
+                return out + self._stream.read()
+            return out if len(out) >= size else out + self._stream.read(size - len(out))
+        return self._stream.read(size)
+
+
+def _first_token(stream: IO[bytes]) -> bytes:
+    """Read past a UTF-8 BOM and leading whitespace; return what follows (empty at EOF)."""
+    head = stream.read(_HEAD_BYTES)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    head = head.lstrip()
+    while not head:
+        chunk = stream.read(_HEAD_BYTES)
+        if not chunk:
+            return b""
+        head = chunk.lstrip()
+    return head
+
+
 def read_export(
     stream: IO[bytes], source: str, is_known: Callable[[ModelName], bool]
 ) -> ExportContents:
     """Parse an export incrementally, validating each record's shape as it arrives."""
-    buffered = stream if isinstance(stream, io.BufferedReader) else io.BufferedReader(stream)  # type: ignore[arg-type]
-    head = buffered.peek(64).lstrip()
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:].lstrip()
+    head = _first_token(stream)
     if not head.startswith(b"["):
         raise MalformedInputError(source, "the file does not hold a JSON array")
     contents = ExportContents()
     seen_pks: dict[ModelName, set[int]] = {}
     index = 0
     try:
-        for index, raw in enumerate(ijson.items(buffered, "item", use_float=True), start=1):
+        items = ijson.items(_PrefixedReader(head, stream), "item", use_float=True)
+        for index, raw in enumerate(items, start=1):
             model, pk = _check_shape(raw, source, index)
             contents.total += 1
             if not is_known(model):

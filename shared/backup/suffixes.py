@@ -13,6 +13,7 @@ SUFFIX_ROUNDS = ((2, 2), (3, 5), (5, 20), (12, 1))
 
 def propose(value: str, length: int, max_length: int) -> str:
     """``value`` (truncated to fit) plus ``-`` and ``length`` random characters."""
+    length = max(1, min(length, max_length - 2))
     suffix = "".join(secrets.choice(_ALPHABET) for _ in range(length))
     base = value[: max(1, max_length - length - 1)]
     return f"{base}-{suffix}"

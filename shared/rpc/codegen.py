@@ -1,4 +1,4 @@
-"""Generate the gRPC stubs under ``shared/rpc/gen`` from ``proto/``: ``python -m shared.rpc.codegen``.
+"""Generate the gRPC stubs in ``shared/rpc/gen`` from ``proto/``: ``python -m shared.rpc.codegen``.
 
 Why: one command, committed output and a freshness gate (``--check``) mean fresh clones import the
 code with no build step while reviewers still see every contract change in the ``.pyi`` files.
@@ -10,7 +10,6 @@ import argparse
 import filecmp
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path

@@ -12,11 +12,10 @@ import enum
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import grpc
 from google.protobuf.message import Message
-
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from typing_extensions import override
@@ -390,6 +389,11 @@ def _rich_status(call: grpc.Call | None) -> status_pb2.Status | None:
     return status
 
 
+def _is(detail: Any, message_type: type[Message]) -> bool:
+    """Whether a packed ``google.protobuf.Any`` detail holds ``message_type``."""
+    return bool(detail.TypeName() == message_type.DESCRIPTOR.full_name)
+
+
 def from_grpc_error(err: grpc.RpcError) -> RpcError:
     """Map a grpc error to the most specific RpcError; raise it ``from err``."""
     call = as_call(err)
@@ -401,17 +405,17 @@ def from_grpc_error(err: grpc.RpcError) -> RpcError:
     request_id: str | None = None
     status = _rich_status(call)
     for detail in status.details if status is not None else ():
-        if detail.Is(error_details_pb2.ErrorInfo.DESCRIPTOR) and reason is None:
+        if _is(detail, error_details_pb2.ErrorInfo) and reason is None:
             info = error_details_pb2.ErrorInfo()
             detail.Unpack(info)
             reason, metadata = _parse_reason(info.reason), dict(info.metadata)
-        elif detail.Is(finding_pb2.Finding.DESCRIPTOR):
+        elif _is(detail, finding_pb2.Finding):
             finding_msg = finding_pb2.Finding()
             detail.Unpack(finding_msg)
             with contextlib.suppress(ValueError):  # a kind newer than this client
                 finding = decode_finding(finding_msg)
                 findings.append(dataclasses.replace(finding, finding="RpcImportError"))
-        elif detail.Is(error_details_pb2.RequestInfo.DESCRIPTOR):
+        elif _is(detail, error_details_pb2.RequestInfo):
             request_info = error_details_pb2.RequestInfo()
             detail.Unpack(request_info)
             request_id = request_info.request_id or None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import grpc
 from django.db import models
+from typing_extensions import override
 
 from shared.backup.orm.exporting import do_export_page
 from shared.backup.orm.importing import ImportBatchRequest, do_import_batch
@@ -26,7 +27,8 @@ class RelocationServicer(pb_grpc.RelocationServiceServicer):
         self._registry = registry
         self._chunk_model = chunk_model
 
-    def ListModels(  # noqa: N802  (gRPC method name)
+    @override
+    def ListModels(
         self, request: pb.ListModelsRequest, context: grpc.ServicerContext
     ) -> pb.ListModelsResponse:
         """Describe this silo's relocatable models."""
@@ -35,7 +37,8 @@ class RelocationServicer(pb_grpc.RelocationServiceServicer):
             models=[codecs.encode_model_descriptor(d) for d in self._registry.descriptors()],
         )
 
-    def ImportByModel(  # noqa: N802
+    @override
+    def ImportByModel(
         self, request: pb.ImportByModelRequest, context: grpc.ServicerContext
     ) -> pb.ImportByModelResponse:
         """Import one batch (idempotent by import uuid, model and min ordinal)."""
@@ -54,7 +57,8 @@ class RelocationServicer(pb_grpc.RelocationServiceServicer):
         )
         return pb.ImportByModelResponse(chunk=codecs.encode_import_chunk(chunk), replayed=replayed)
 
-    def ExportByModel(  # noqa: N802
+    @override
+    def ExportByModel(
         self, request: pb.ExportByModelRequest, context: grpc.ServicerContext
     ) -> pb.ExportByModelResponse:
         """Read one page of one model."""

@@ -45,7 +45,7 @@ def _parse(silo: str, argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _ensure_sqlite_directory() -> None:
-    """Create the directory of a SQLite database file (the embedded default lives in ./.relocate)."""
+    """Create a SQLite database file's directory (the embedded default is in ./.relocate)."""
     from django.db import connection  # noqa: PLC0415
 
     if connection.vendor == "sqlite":

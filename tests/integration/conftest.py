@@ -62,8 +62,9 @@ class SiloPair:
         }
 
     def client_config(self, silo: Silo) -> RpcClientConfig:
-        return RpcClientConfig(target=self.addresses[silo.value], secrets=(self.secret,),
-                               deadline_s=60)
+        return RpcClientConfig(
+            target=self.addresses[silo.value], secrets=(self.secret,), deadline_s=60
+        )
 
     def query(self, silo: str, sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
         """Run a read-only query against one silo's database (assertions only)."""
@@ -76,7 +77,7 @@ class SiloPair:
             conn.close()
 
     def count(self, silo: str, table: str) -> int:
-        return self.query(silo, f"SELECT count(*) FROM {table}")[0][0]  # noqa: S608
+        return self.query(silo, f"SELECT count(*) FROM {table}")[0][0]
 
 
 def _start_silo(pair: SiloPair, silo: str) -> None:
@@ -90,9 +91,19 @@ def _start_silo(pair: SiloPair, silo: str) -> None:
     }
     with (pair.tmp / f"{silo}.log").open("wb") as log:
         pair.procs[silo] = subprocess.Popen(
-            [sys.executable, "-m", f"{silo}.server", "--bind", "127.0.0.1:0",
-             "--port-file", str(port_file)],
-            cwd=pair.tmp, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                f"{silo}.server",
+                "--bind",
+                "127.0.0.1:0",
+                "--port-file",
+                str(port_file),
+            ],
+            cwd=pair.tmp,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     deadline = time.monotonic() + 90
     while not port_file.exists():
@@ -143,8 +154,12 @@ class PairFactory:
         directory = self.directory / f"pair-{name}-{run}"
         directory.mkdir(parents=True)
         secret = secrets.token_hex(16)
-        pair = SiloPair(tmp=directory, secret=secret, databases=databases,
-                        server_secrets=server_secrets or (secret,))
+        pair = SiloPair(
+            tmp=directory,
+            secret=secret,
+            databases=databases,
+            server_secrets=server_secrets or (secret,),
+        )
         self.pairs.append(pair)
         for silo in ("control", "region"):
             _start_silo(pair, silo)
@@ -178,24 +193,39 @@ def module_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SiloPair]:
     factory.close()
 
 
-def run_cli(pair: SiloPair, *args: str, cwd: Path | None = None, input_text: str | None = None,
-            check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    pair: SiloPair,
+    *args: str,
+    cwd: Path | None = None,
+    input_text: str | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
     """Run the `relocate` CLI as a real subprocess against a silo pair."""
     proc = subprocess.run(
         [sys.executable, "-c", "from region.cli.main import cli; cli()", *args],
-        cwd=cwd or pair.tmp, env={**pair.env(), "PYTHONPATH": str(ROOT)}, capture_output=True,
-        text=True, input=input_text, timeout=600,
+        cwd=cwd or pair.tmp,
+        env={**pair.env(), "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        input=input_text,
+        timeout=600,
     )
     if check and proc.returncode != 0:
-        raise AssertionError(f"relocate {' '.join(args)} failed ({proc.returncode}):\n"
-                             f"{proc.stdout}\n{proc.stderr}")
+        raise AssertionError(
+            f"relocate {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+        )
     return proc
 
 
 def endpoints(pair: SiloPair) -> SiloEndpoints:
     """The CLI's endpoint config for a pair (for driving the engine in-process)."""
-    return SiloEndpoints(control=pair.addresses["control"], region=pair.addresses["region"],
-                         secrets=(pair.secret,), region_name=pair.region_name, deadline_s=60)
+    return SiloEndpoints(
+        control=pair.addresses["control"],
+        region=pair.addresses["region"],
+        secrets=(pair.secret,),
+        region_name=pair.region_name,
+        deadline_s=60,
+    )
 
 
 def write_export(path: Path, records: list[dict]) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import grpc
 import orjson
@@ -38,11 +39,21 @@ def clients(pair):
         channel.close()
 
 
-def _import(client, model="sentry.user", records=(USER,), min_ordinal=1, scope=OperationScope.GLOBAL,
-            import_uuid=None):
+def _import(
+    client,
+    model="sentry.user",
+    records=(USER,),
+    min_ordinal=1,
+    scope=OperationScope.GLOBAL,
+    import_uuid=None,
+):
     return client.import_by_model(
-        model=model, scope=scope, flags=ImportFlags(import_uuid=import_uuid or uuid.uuid4().hex),
-        filters=[], pk_map=PrimaryKeyMap(), records_json=orjson.dumps(list(records)),
+        model=model,
+        scope=scope,
+        flags=ImportFlags(import_uuid=import_uuid or uuid.uuid4().hex),
+        filters=[],
+        pk_map=PrimaryKeyMap(),
+        records_json=orjson.dumps(list(records)),
         min_ordinal=min_ordinal,
     )
 
@@ -53,29 +64,44 @@ def test_import_on_the_wrong_silo_is_a_typed_model_not_in_silo_error(clients, pa
     assert err.value.reason == Reason.MODEL_NOT_IN_SILO
     assert err.value.metadata == {"model": "sentry.user", "silo": "region"}
     with pytest.raises(FailedPrecondition) as err:
-        _import(clients[Silo.CONTROL], model="sentry.organization",
-                records=[{"model": "sentry.organization", "pk": 1, "fields": {"slug": "a", "name": "A"}}])
+        _import(
+            clients[Silo.CONTROL],
+            model="sentry.organization",
+            records=[
+                {"model": "sentry.organization", "pk": 1, "fields": {"slug": "a", "name": "A"}}
+            ],
+        )
     assert err.value.reason == Reason.MODEL_NOT_IN_SILO
     assert pair.count("region", "sentry_regionimportchunk") == 0
 
 
 def test_unknown_model_and_bad_arguments_are_typed_invalid_argument_errors(clients):
     control = clients[Silo.CONTROL]
-    cases = [
+    cases: list[tuple[dict[str, Any], Reason]] = [
         ({"model": "sentry.nosuchmodel"}, Reason.UNKNOWN_MODEL),
         ({"min_ordinal": 0}, Reason.INVALID_MIN_ORDINAL),
         ({"import_uuid": ""}, Reason.IMPORT_UUID_REQUIRED),
-        ({"records": [{"model": "sentry.email", "pk": 1, "fields": {"email": "a@x.io"}}]},
-         Reason.UNEXPECTED_MODEL),
-        ({"records": [{"model": "sentry.user", "pk": "one", "fields": {}}]},
-         Reason.DESERIALIZATION_FAILED),
+        (
+            {"records": [{"model": "sentry.email", "pk": 1, "fields": {"email": "a@x.io"}}]},
+            Reason.UNEXPECTED_MODEL,
+        ),
+        (
+            {"records": [{"model": "sentry.user", "pk": "one", "fields": {}}]},
+            Reason.DESERIALIZATION_FAILED,
+        ),
     ]
     for kwargs, reason in cases:
         if kwargs.get("import_uuid") == "":
             with pytest.raises(InvalidArgument) as err:
-                control.import_by_model(model="sentry.user", scope=OperationScope.GLOBAL,
-                                        flags=ImportFlags(import_uuid=""), filters=[],
-                                        pk_map=PrimaryKeyMap(), records_json=b"[]", min_ordinal=1)
+                control.import_by_model(
+                    model="sentry.user",
+                    scope=OperationScope.GLOBAL,
+                    flags=ImportFlags(import_uuid=""),
+                    filters=[],
+                    pk_map=PrimaryKeyMap(),
+                    records_json=b"[]",
+                    min_ordinal=1,
+                )
         else:
             with pytest.raises(InvalidArgument) as err:
                 _import(control, **kwargs)
@@ -91,7 +117,9 @@ def test_invalid_record_names_model_and_ordinal_and_writes_nothing(clients, pair
     assert err.value.metadata["model"] == "sentry.user"
     assert err.value.metadata["ordinal"] == "2"
     assert err.value.metadata["field"] == "username"
-    assert [(f.model, f.ordinal, f.field) for f in err.value.findings] == [("sentry.user", 2, "username")]
+    assert [(f.model, f.ordinal, f.field) for f in err.value.findings] == [
+        ("sentry.user", 2, "username")
+    ]
     assert pair.count("control", "auth_user") == before
     assert pair.count("control", "sentry_controlimportchunk") == 0
 
@@ -101,11 +129,17 @@ def test_unspecified_scope_is_rejected(pair):
     try:
         stub = pb_grpc.RelocationServiceStub(channel)
         with pytest.raises(grpc.RpcError) as err:
-            stub.ImportByModel(pb.ImportByModelRequest(
-                model="sentry.user", flags=pb.ImportFlags(import_uuid="u"), records_json=b"[]",
-                min_ordinal=1), timeout=30)
+            stub.ImportByModel(
+                pb.ImportByModelRequest(
+                    model="sentry.user",
+                    flags=pb.ImportFlags(import_uuid="u"),
+                    records_json=b"[]",
+                    min_ordinal=1,
+                ),
+                timeout=30,
+            )
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        assert "scope" in err.value.details()
+        assert "scope" in (err.value.details() or "")
     finally:
         channel.close()
 
@@ -121,12 +155,17 @@ def test_unsigned_or_wrongly_signed_calls_are_unauthenticated_but_health_answers
         with pytest.raises(grpc.RpcError) as raw:
             pb_grpc.RelocationServiceStub(unsigned).ListModels(pb.ListModelsRequest(), timeout=10)
         assert raw.value.code() == grpc.StatusCode.UNAUTHENTICATED
-        health = health_pb2_grpc.HealthStub(unsigned).Check(health_pb2.HealthCheckRequest(), timeout=10)
+        health = health_pb2_grpc.HealthStub(unsigned).Check(
+            health_pb2.HealthCheckRequest(), timeout=10
+        )
         assert health.status == health_pb2.HealthCheckResponse.SERVING
-        for service in ("relocate.relocation.v1.RelocationService",
-                        "relocate.control.v1.OrganizationProvisioningService"):
+        for service in (
+            "relocate.relocation.v1.RelocationService",
+            "relocate.control.v1.OrganizationProvisioningService",
+        ):
             health = health_pb2_grpc.HealthStub(unsigned).Check(
-                health_pb2.HealthCheckRequest(service=service), timeout=10)
+                health_pb2.HealthCheckRequest(service=service), timeout=10
+            )
             assert health.status == health_pb2.HealthCheckResponse.SERVING
     finally:
         wrong.close()

@@ -13,10 +13,22 @@ from tests.support.instance import generate
 pytestmark = pytest.mark.integration
 
 CARRIED = {
-    "sentry.user", "sentry.email", "sentry.useremail", "sentry.userpermission", "sentry.userrole",
-    "sentry.userroleuser", "sentry.controloption", "sentry.organization",
-    "sentry.organizationmember", "sentry.organizationmemberteam", "sentry.team", "sentry.project",
-    "sentry.projectteam", "sentry.projectkey", "sentry.projectoption", "sentry.option",
+    "sentry.user",
+    "sentry.email",
+    "sentry.useremail",
+    "sentry.userpermission",
+    "sentry.userrole",
+    "sentry.userroleuser",
+    "sentry.controloption",
+    "sentry.organization",
+    "sentry.organizationmember",
+    "sentry.organizationmemberteam",
+    "sentry.team",
+    "sentry.project",
+    "sentry.projectteam",
+    "sentry.projectkey",
+    "sentry.projectoption",
+    "sentry.option",
 }
 
 
@@ -62,13 +74,29 @@ def test_scoped_exports_hold_only_admitted_models(silo_pair_factory, tmp_path):
     run_cli(pair, "import", "global", str(src), "--no-prompt")
     expected = {
         "users": {"sentry.user", "sentry.email", "sentry.useremail"},
-        "organizations": {"sentry.user", "sentry.email", "sentry.useremail", "sentry.organization",
-                          "sentry.organizationmember", "sentry.organizationmemberteam",
-                          "sentry.team", "sentry.project", "sentry.projectteam",
-                          "sentry.projectkey", "sentry.projectoption"},
-        "config": {"sentry.user", "sentry.email", "sentry.useremail", "sentry.userpermission",
-                   "sentry.userrole", "sentry.userroleuser", "sentry.controloption",
-                   "sentry.option"},
+        "organizations": {
+            "sentry.user",
+            "sentry.email",
+            "sentry.useremail",
+            "sentry.organization",
+            "sentry.organizationmember",
+            "sentry.organizationmemberteam",
+            "sentry.team",
+            "sentry.project",
+            "sentry.projectteam",
+            "sentry.projectkey",
+            "sentry.projectoption",
+        },
+        "config": {
+            "sentry.user",
+            "sentry.email",
+            "sentry.useremail",
+            "sentry.userpermission",
+            "sentry.userrole",
+            "sentry.userroleuser",
+            "sentry.controloption",
+            "sentry.option",
+        },
     }
     for scope, models in expected.items():
         out = tmp_path / f"{scope}.json"
@@ -85,12 +113,18 @@ def test_org_slug_filtered_export_keeps_only_that_orgs_users(silo_pair_factory, 
     records = json.loads(out.read_text())
     orgs = [r for r in records if r["model"] == "sentry.organization"]
     assert [o["fields"]["slug"] for o in orgs] == ["org-0"]
-    member_users = {r["fields"]["user_id"] for r in records
-                    if r["model"] == "sentry.organizationmember" and r["fields"]["user_id"]}
+    member_users = {
+        r["fields"]["user_id"]
+        for r in records
+        if r["model"] == "sentry.organizationmember" and r["fields"]["user_id"]
+    }
     users = {r["pk"] for r in records if r["model"] == "sentry.user"}
     assert users == member_users
-    assert all(r["fields"]["organization"] == orgs[0]["pk"] for r in records
-               if r["model"] in ("sentry.team", "sentry.project", "sentry.organizationmember"))
+    assert all(
+        r["fields"]["organization"] == orgs[0]["pk"]
+        for r in records
+        if r["model"] in ("sentry.team", "sentry.project", "sentry.organizationmember")
+    )
 
 
 def test_config_export_carries_only_privileged_users_and_their_emails(silo_pair_factory, tmp_path):
@@ -119,7 +153,11 @@ def test_username_filtered_user_export_keeps_the_named_users_and_their_emails(
     run_cli(pair, "export", "users", str(out), "--filter-usernames", "user1,user3")
     records = json.loads(out.read_text())
     assert sorted(r["fields"]["username"] for r in records if r["model"] == "sentry.user") == [
-        "user1", "user3"]
+        "user1",
+        "user3",
+    ]
     assert sorted(r["fields"]["email"] for r in records if r["model"] == "sentry.email") == [
-        "user1@example.com", "user3@example.com"]
+        "user1@example.com",
+        "user3@example.com",
+    ]
     assert len([r for r in records if r["model"] == "sentry.useremail"]) == 2

@@ -39,7 +39,7 @@ def do_export_page(
             qs = qs.filter(**{f"{_lookup(rm.model, flt.field)}__in": sorted(flt.values)})
     custom = getattr(rm.model, "relocation_export_queryset", None)
     if custom is not None:
-        qs = custom(qs, scope, [f for f in filters])
+        qs = custom(qs, scope, list(filters))
     fields, columns = export_columns(rm.model)
     rows = list(qs.order_by("pk").values_list("pk", *columns)[:limit])
     records = [encode_row(name, fields, row) for row in rows]

@@ -38,5 +38,5 @@ class FlagsField(models.BigIntegerField):  # type: ignore[type-arg]
     """A bit-flag integer that exports write as a decimal string (``"1"``), as Sentry does."""
 
 
-class JsonValueField(models.JSONField):  # type: ignore[type-arg]
+class JsonValueField(models.JSONField):
     """Any JSON value, kept exactly as imported (option values may be JSON text in a string)."""

@@ -59,13 +59,7 @@ def _decode_value(
 ) -> Any:
     """Convert one field's value, or supply its default when the record lacks it."""
     if f.name not in fields:
-        if f.has_default():
-            return f.get_default()
-        if f.null:
-            return None
-        if isinstance(f, models.CharField | models.TextField) and f.blank:
-            return ""
-        raise InstanceInvalidError(model, ordinal, "required field is missing", field=f.name, pk=pk)
+        return _missing_value(f, model, ordinal, pk)
     value = fields[f.name]
     if value is None:
         if not f.null:
@@ -73,31 +67,34 @@ def _decode_value(
         return None
     if isinstance(f, models.ForeignKey | CrossSiloRef):
         if not isinstance(value, int) or isinstance(value, bool):
-            raise InstanceInvalidError(
-                model,
-                ordinal,
-                f"reference must be an integer pk, got {value!r}",
-                field=f.name,
-                pk=pk,
-            )
+            reason = f"reference must be an integer pk, got {value!r}"
+            raise InstanceInvalidError(model, ordinal, reason, field=f.name, pk=pk)
         return value
     if isinstance(f, models.JSONField):
         return value
     try:
         converted = f.to_python(value)
     except ValidationError as exc:
-        raise InstanceInvalidError(
-            model, ordinal, "; ".join(exc.messages), field=f.name, pk=pk
-        ) from None
-    if isinstance(f, models.DateTimeField) and isinstance(converted, dt.datetime):
-        if converted.tzinfo is None:
-            converted = converted.replace(tzinfo=dt.UTC)
+        reason = "; ".join(exc.messages)
+        raise InstanceInvalidError(model, ordinal, reason, field=f.name, pk=pk) from None
+    if isinstance(converted, dt.datetime) and converted.tzinfo is None:
+        converted = converted.replace(tzinfo=dt.UTC)
     max_length = getattr(f, "max_length", None)
     if isinstance(converted, str) and max_length is not None and len(converted) > max_length:
-        raise InstanceInvalidError(
-            model, ordinal, f"longer than {max_length} characters", field=f.name, pk=pk
-        )
+        reason = f"longer than {max_length} characters"
+        raise InstanceInvalidError(model, ordinal, reason, field=f.name, pk=pk)
     return converted
+
+
+def _missing_value(f: models.Field[Any, Any], model: str, ordinal: int, pk: int) -> Any:
+    """The value of a field the record lacks: its default, null, or "" for blank text."""
+    if f.has_default():
+        return f.get_default()
+    if f.null:
+        return None
+    if isinstance(f, models.CharField | models.TextField) and f.blank:
+        return ""
+    raise InstanceInvalidError(model, ordinal, "required field is missing", field=f.name, pk=pk)
 
 
 def format_datetime(value: dt.datetime) -> str:

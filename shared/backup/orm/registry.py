@@ -95,7 +95,7 @@ def describe(model: type[models.Model], declaration: Relocation, silo: Silo) -> 
             continue
         fields.append(field.name)
         if isinstance(field, models.ForeignKey):
-            target = declaration_of(field.related_model)  # type: ignore[arg-type]
+            target = declaration_of(field.related_model)
             if target is None:
                 raise TypeError(f"{model.__name__}.{field.name} points at an undeclared model")
             fks.append(ForeignKey(field.name, ModelName(target.name), nullable=field.null))

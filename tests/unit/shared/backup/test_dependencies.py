@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Mapping
 
@@ -51,7 +52,7 @@ def graphs(draw: st.DrawFn, *, with_cycle: bool) -> tuple[list[ModelDescriptor],
             edges[name] |= draw(st.sets(st.sampled_from(names[:i])))
     if with_cycle:
         chain = sorted(draw(st.sets(st.sampled_from(range(len(names))), min_size=2)))
-        for earlier, later in zip(chain, chain[1:], strict=False):
+        for earlier, later in itertools.pairwise(chain):
             edges[names[later]].add(names[earlier])
         edges[names[chain[0]]].add(names[chain[-1]])
         indices = st.integers(0, len(names) - 1)

@@ -6,19 +6,19 @@ import pytest
 
 from shared.backup.scopes import OperationScope, RelocationScope
 
-U = RelocationScope.USER
-O = RelocationScope.ORGANIZATION
-C = RelocationScope.CONFIG
-G = RelocationScope.GLOBAL
+USER = RelocationScope.USER
+ORG = RelocationScope.ORGANIZATION
+CONFIG = RelocationScope.CONFIG
+GLOBAL = RelocationScope.GLOBAL
 
 
 @pytest.mark.parametrize(
     ("operation", "admitted"),
     [
-        (OperationScope.USER, {U}),
-        (OperationScope.ORGANIZATION, {U, O}),
-        (OperationScope.CONFIG, {U, C}),
-        (OperationScope.GLOBAL, {U, O, C, G}),
+        (OperationScope.USER, {USER}),
+        (OperationScope.ORGANIZATION, {USER, ORG}),
+        (OperationScope.CONFIG, {USER, CONFIG}),
+        (OperationScope.GLOBAL, {USER, ORG, CONFIG, GLOBAL}),
     ],
 )
 def test_operation_scope_admits_sentrys_relocation_scopes(
@@ -34,7 +34,7 @@ def test_no_operation_scope_admits_excluded_models(operation: OperationScope) ->
 
 
 def test_admits_any_is_true_when_one_of_a_models_scopes_is_admitted() -> None:
-    api_token = frozenset({C, G})
+    api_token = frozenset({CONFIG, GLOBAL})
 
     assert OperationScope.CONFIG.admits_any(api_token)
     assert OperationScope.GLOBAL.admits_any(api_token)

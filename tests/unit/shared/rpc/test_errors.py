@@ -16,8 +16,8 @@ import pytest
 
 import shared.backup
 from shared.backup import errors as domain
+from shared.backup.errors import UnaccountedRecordsError
 from shared.backup.findings import Finding, FindingKind
-from shared.backup.imports import UnaccountedRecordsError
 from shared.rpc import errors
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import RelocationClient

@@ -1,0 +1,44 @@
+"""MODEL_SILOS: which silo owns each relocatable model (Sentry's §5.2 silo column)."""
+
+from __future__ import annotations
+
+from shared.backup.catalog import MODEL_SILOS
+from shared.backup.descriptors import Silo
+from shared.backup.model_names import ModelName
+
+SENTRY_CONTROL = {
+    "sentry.user",
+    "sentry.email",
+    "sentry.useremail",
+    "sentry.userpermission",
+    "sentry.userrole",
+    "sentry.userroleuser",
+    "sentry.controloption",
+}
+SENTRY_REGION = {
+    "sentry.organization",
+    "sentry.organizationmember",
+    "sentry.organizationmemberteam",
+    "sentry.team",
+    "sentry.project",
+    "sentry.projectteam",
+    "sentry.projectkey",
+    "sentry.projectoption",
+    "sentry.option",
+}
+
+
+def test_catalog_puts_user_owned_models_and_controloption_in_the_control_silo() -> None:
+    control = {name for name, silo in MODEL_SILOS.items() if silo is Silo.CONTROL}
+
+    assert control == SENTRY_CONTROL
+
+
+def test_catalog_puts_organization_models_and_option_in_the_region_silo() -> None:
+    region = {name for name, silo in MODEL_SILOS.items() if silo is Silo.REGION}
+
+    assert region == SENTRY_REGION
+
+
+def test_catalog_keys_are_validated_model_names() -> None:
+    assert all(type(name) is ModelName for name in MODEL_SILOS)
