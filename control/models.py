@@ -21,7 +21,8 @@ from typing_extensions import override
 from shared.backup.declarations import Collision, OnCollision, Relocation
 from shared.backup.filters import Filter
 from shared.backup.orm.chunk_models import BaseImportChunk
-from shared.backup.orm.fields import FlagsField, JsonValueField
+from shared.backup.orm.fields import FlagsField
+from shared.backup.orm.option_models import BaseOption
 from shared.backup.scopes import OperationScope, RelocationScope
 
 _HASH_ALPHABET = string.ascii_letters + string.digits
@@ -206,7 +207,7 @@ class UserRoleUser(models.Model):
         return f"role {self.role_id} for user {self.user_id}"
 
 
-class ControlOption(models.Model):
+class ControlOption(BaseOption):
     """One control-silo instance option (``sentry.controloption``)."""
 
     relocation: ClassVar[Relocation] = Relocation(
@@ -215,17 +216,8 @@ class ControlOption(models.Model):
         collisions=(OnCollision(("key",), Collision.KEEP_OR_OVERWRITE),),
     )
 
-    key = models.CharField(max_length=128, unique=True)
-    last_updated = models.DateTimeField(default=timezone.now)
-    last_updated_by = models.CharField(max_length=16, default="unknown")
-    value = JsonValueField(null=True)
-
     class Meta:
         db_table = "sentry_controloption"
-
-    @override
-    def __str__(self) -> str:
-        return f"{self.key}"
 
 
 class OrganizationMapping(models.Model):

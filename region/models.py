@@ -19,6 +19,7 @@ from typing_extensions import override
 from shared.backup.declarations import Collision, OnCollision, Relocation
 from shared.backup.orm.chunk_models import BaseImportChunk
 from shared.backup.orm.fields import CrossSiloRef, FlagsField, JsonValueField
+from shared.backup.orm.option_models import BaseOption
 from shared.backup.scopes import RelocationScope
 
 
@@ -236,7 +237,7 @@ class ProjectOption(models.Model):
         return f"{self.key} (project {self.project_id})"
 
 
-class Option(models.Model):
+class Option(BaseOption):
     """One region-silo instance option (``sentry.option``)."""
 
     relocation: ClassVar[Relocation] = Relocation(
@@ -245,17 +246,8 @@ class Option(models.Model):
         collisions=(OnCollision(("key",), Collision.KEEP_OR_OVERWRITE),),
     )
 
-    key = models.CharField(max_length=128, unique=True)
-    last_updated = models.DateTimeField(default=timezone.now)
-    last_updated_by = models.CharField(max_length=16, default="unknown")
-    value = JsonValueField(null=True)
-
     class Meta:
         db_table = "sentry_option"
-
-    @override
-    def __str__(self) -> str:
-        return f"{self.key}"
 
 
 class RegionImportChunk(BaseImportChunk):

@@ -7,9 +7,8 @@ it receives frozen config objects instead.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import dj_database_url
+from shared.rpc.django_settings import database, logging_config
 
 RELOCATE_SILO = "region"
 RELOCATE_REGION_NAME = os.environ.get("RELOCATE_REGION_NAME", "default")
@@ -25,29 +24,11 @@ INSTALLED_APPS = ["region.apps.RegionConfig"]
 MIDDLEWARE: list[str] = []
 
 
-def _database(url: str) -> dj_database_url.DBConfig:
-    """One connection config: pooled with health checks for PostgreSQL, plain for SQLite."""
-    if url.startswith("sqlite:"):
-        config = dj_database_url.parse(url, conn_max_age=0)
-        config["OPTIONS"] = {"timeout": 30}
-        return config
-    return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-
-
-_DEFAULT_DATABASE_URL = f"sqlite:///{Path.cwd() / '.relocate' / 'region.sqlite3'}"
-DATABASES = {
-    "default": _database(os.environ.get("RELOCATE_REGION_DATABASE_URL", _DEFAULT_DATABASE_URL)),
-}
+DATABASES = {"default": database("region")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 USE_TZ = True
 TIME_ZONE = "UTC"
 USE_I18N = False
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("RELOCATE_LOG_LEVEL", "INFO")},
-}
+LOGGING = logging_config()

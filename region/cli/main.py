@@ -52,7 +52,6 @@ class Printer:
             click.echo(message, err=err)
 
 
-
 def _usernames(csv: str | None, file: IO[str] | None) -> list[str] | None:
     if csv is not None and file is not None:
         raise click.UsageError(

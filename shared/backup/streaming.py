@@ -42,6 +42,7 @@ class ExportContents:
 
 
 _HEAD_BYTES = 64
+_BOM = b"\xef\xbb\xbf"
 
 
 class _PrefixedReader:
@@ -66,8 +67,13 @@ class _PrefixedReader:
 def _first_token(stream: IO[bytes]) -> bytes:
     """Read past a UTF-8 BOM and leading whitespace; return what follows (empty at EOF)."""
     head = stream.read(_HEAD_BYTES)
-    if head.startswith(b"\xef\xbb\xbf"):
-        head = head[3:]
+    while 0 < len(head) < len(_BOM) and _BOM.startswith(head):
+        more = stream.read(_HEAD_BYTES)
+        if not more:
+            break
+        head += more
+    if head.startswith(_BOM):
+        head = head[len(_BOM) :]
     head = head.lstrip()
     while not head:
         chunk = stream.read(_HEAD_BYTES)

@@ -28,8 +28,13 @@ def test_readme_starts_with_the_main_job_and_the_test_command():
 
 
 def test_readme_main_job_works_in_a_fresh_copy(tmp_path):
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT,
-                           capture_output=True, text=True, check=True).stdout.split("\n")
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     fresh = tmp_path / "clone"
     for name in filter(None, files):
         source = ROOT / name
@@ -38,12 +43,22 @@ def test_readme_main_job_works_in_a_fresh_copy(tmp_path):
             shutil.copy2(source, fresh / name)
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path)}
     try:
-        proc = subprocess.run(["bash", "-c", _readme_commands()[0]], cwd=fresh, env=env,
-                              capture_output=True, text=True, timeout=900)
+        proc = subprocess.run(
+            ["bash", "-c", _readme_commands()[0]],
+            cwd=fresh,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
     finally:
         if (fresh / ".relocate" / "dev.json").exists():
-            subprocess.run([str(fresh / ".venv/bin/relocate"), "dev", "down"], cwd=fresh,
-                           capture_output=True, timeout=60)
+            subprocess.run(
+                [str(fresh / ".venv/bin/relocate"), "dev", "down"],
+                cwd=fresh,
+                capture_output=True,
+                timeout=60,
+            )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     exported = json.loads((fresh / "out.json").read_text())
     shipped = json.loads((fresh / "examples" / "sentry-export.json").read_text())

@@ -38,6 +38,7 @@ def test_compose_environment_names_are_the_ones_the_code_reads():
         p.read_text()
         for p in [
             ROOT / "region" / "settings.py",
+            ROOT / "shared" / "rpc" / "django_settings.py",
             ROOT / "control" / "settings.py",
             ROOT / "shared" / "rpc" / "silo_process.py",
         ]
