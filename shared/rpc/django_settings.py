@@ -8,7 +8,6 @@ from typing import Any
 
 import dj_database_url
 
-
 # The environment variable holding each silo's database URL.
 DATABASE_URL_ENV = {
     "region": "RELOCATE_REGION_DATABASE_URL",
