@@ -27,6 +27,8 @@ class FindingKind(enum.StrEnum):
     REFERENCE_NULLED = "ReferenceNulled"
     # The import or export failed; the reason says why.
     IMPORT_ERROR = "ImportError"
+    # The record belongs to a user merged into an existing one (--merge-users); it was skipped.
+    OWNER_MERGED = "OwnerMerged"
 
 
 # Kinds of finding that mean the record was not written.
@@ -36,6 +38,7 @@ SKIPPING_KINDS = frozenset(
         FindingKind.OUT_OF_SCOPE,
         FindingKind.FILTERED,
         FindingKind.UNKNOWN_MODEL,
+        FindingKind.OWNER_MERGED,
     }
 )
 

@@ -41,6 +41,8 @@ class _FindingKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FindingKi
     """A nullable reference to a record that was not imported was set to null."""
     FINDING_KIND_IMPORT_ERROR: _FindingKind.ValueType  # 8
     """The import failed on this record; see the reason."""
+    FINDING_KIND_OWNER_MERGED: _FindingKind.ValueType  # 9
+    """The record belongs to a user merged into an existing one, so it was skipped."""
 
 class FindingKind(_FindingKind, metaclass=_FindingKindEnumTypeWrapper):
     """FindingKind classifies a non-fatal fact about an import or export."""
@@ -63,6 +65,8 @@ FINDING_KIND_REFERENCE_NULLED: FindingKind.ValueType  # 7
 """A nullable reference to a record that was not imported was set to null."""
 FINDING_KIND_IMPORT_ERROR: FindingKind.ValueType  # 8
 """The import failed on this record; see the reason."""
+FINDING_KIND_OWNER_MERGED: FindingKind.ValueType  # 9
+"""The record belongs to a user merged into an existing one, so it was skipped."""
 Global___FindingKind: _TypeAlias = FindingKind  # noqa: Y015
 
 @_typing.final
