@@ -40,7 +40,7 @@ class OrganizationProvisioningServicer(pb_grpc.OrganizationProvisioningServiceSe
 def registrations() -> tuple[list[Registration], list[str]]:
     """Control's services and their names (for health checking)."""
     registry = build_registry(settings.RELOCATE_SILO, Silo.CONTROL)
-    relocation = RelocationServicer(registry, ControlImportChunk)
+    relocation = RelocationServicer(registry, ControlImportChunk, settings.RELOCATE_SILO)
     provisioning = OrganizationProvisioningServicer()
     return (
         [

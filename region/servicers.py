@@ -42,7 +42,7 @@ class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
 def registrations() -> tuple[list[Registration], list[str]]:
     """The region's services and their names (for health checking)."""
     registry = build_registry(settings.RELOCATE_SILO, Silo.REGION)
-    relocation = RelocationServicer(registry, RegionImportChunk)
+    relocation = RelocationServicer(registry, RegionImportChunk, settings.RELOCATE_SILO)
     region_import = RegionImportServicer()
     return (
         [

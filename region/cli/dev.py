@@ -77,7 +77,7 @@ def start(data_dir: Path, postgres: str | None, region_name: str = "default") ->
     """Start both silos detached, wait until both are healthy, write ``dev.json``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     state_path = data_dir / STATE_FILE
-    if state_path.exists() and _alive(json.loads(state_path.read_text()).get("pids", {})):
+    if state_path.exists() and alive(json.loads(state_path.read_text()).get("pids", {})):
         raise ConfigurationError(f"silos already running for {data_dir} (relocate dev down first)")
     secret = _secret(data_dir)
     urls = database_urls(data_dir, postgres)
@@ -135,14 +135,14 @@ def _wait_port(data_dir: Path, silo: str, pid: int) -> int:
     while time.monotonic() < deadline:
         if port_file.exists():
             return int(port_file.read_text())
-        if not _alive({silo: pid}):
+        if not alive({silo: pid}):
             log = (data_dir / f"{silo}.log").read_text(errors="replace")[-2000:]
             raise ConfigurationError(f"the {silo} silo exited while starting:\n{log}")
         time.sleep(0.1)
     raise ConfigurationError(f"the {silo} silo did not start within {START_TIMEOUT_S:.0f} s")
 
 
-def _alive(pids: Mapping[str, int]) -> bool:
+def alive(pids: Mapping[str, int]) -> bool:
     alive = False
     for pid in pids.values():
         try:
@@ -165,7 +165,7 @@ def _terminate(pids: Mapping[str, int], timeout_s: float = 15.0) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout_s
-    while _alive(pids) and time.monotonic() < deadline:
+    while alive(pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     for pid in pids.values():
         with contextlib.suppress(ProcessLookupError):

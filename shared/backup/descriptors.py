@@ -18,6 +18,37 @@ class Silo(enum.StrEnum):
     REGION = "region"
 
 
+class FieldKind(enum.StrEnum):
+    """The JSON shape a field's value takes in an export record."""
+
+    # A JSON string.
+    STRING = "string"
+    # A JSON integer (bit flags may come as its decimal string).
+    INTEGER = "integer"
+    # A JSON boolean.
+    BOOLEAN = "boolean"
+    # An ISO-8601 datetime string.
+    DATETIME = "datetime"
+    # Any JSON value.
+    JSON = "json"
+    # A JSON number.
+    FLOAT = "float"
+    # The integer primary key of another record.
+    REFERENCE = "reference"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSchema:
+    """What a record's value for one field must look like."""
+
+    name: str
+    kind: FieldKind
+    nullable: bool = False
+    required: bool = False
+    """The record must carry the field: it has no default and may not be null or blank."""
+    max_length: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ForeignKey:
     """One reference from a record field to another model's primary key."""
@@ -52,6 +83,8 @@ class ModelDescriptor:
     """Ordering dependencies that are not foreign keys (``sentry.email`` after ``sentry.user``)."""
     fields: tuple[str, ...] = field(default=())
     """Every field name a record of this model may carry."""
+    field_schemas: tuple[FieldSchema, ...] = field(default=())
+    """The shape of each field, for validating records before anything is written."""
 
     @property
     def dependencies(self) -> frozenset[ModelName]:

@@ -148,9 +148,10 @@ class DuplicatePrimaryKeyError(RelocationError):
 class BrokenReferenceError(RelocationError):
     """A record references a record the export does not contain."""
 
-    def __init__(self, model: str, ordinal: int, field: str, target: str, value: int) -> None:
+    def __init__(self, model: str, ordinal: int, field: str, target: str, value: int | str) -> None:
+        what = f"pk {value}" if isinstance(value, int) else f"{value!r}"
         super().__init__(
-            f"{model} #{ordinal}: field {field!r} references {target} pk {value}, "
+            f"{model} #{ordinal}: field {field!r} references {target} {what}, "
             "which is not in the export",
             model=model,
             ordinal=ordinal,
@@ -175,4 +176,13 @@ class UnaccountedRecordsError(RelocationError):
             f"{model}: {missing} record(s) were neither imported nor skipped by a rule",
             model=model,
             missing=missing,
+        )
+
+
+class ClearNotConfirmedError(RelocationError):
+    """A request to delete every relocatable row came without its confirmation."""
+
+    def __init__(self, silo: str) -> None:
+        super().__init__(
+            f"refusing to clear the {silo} silo: the request did not confirm it", silo=silo
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +29,8 @@ class FindingKind(enum.StrEnum):
     IMPORT_ERROR = "ImportError"
     # The record belongs to a user merged into an existing one (--merge-users); it was skipped.
     OWNER_MERGED = "OwnerMerged"
+    # A model's records, accounted for: in file = inserted + existing + overwritten + skipped.
+    RECONCILIATION = "Reconciliation"
 
 
 # Kinds of finding that mean the record was not written.
@@ -56,10 +58,12 @@ class Finding:
     field: str | None = None
     finding: str = "ImportFinding"
     """The finding's class, as findings files name it (``ImportFinding``, ``RpcImportError``)."""
+    counts: Mapping[str, int] | None = None
+    """Per-outcome record counts (reconciliation findings only)."""
 
     def to_json(self) -> dict[str, Any]:
         """The findings-file form: Sentry's keys, plus ``field``."""
-        return {
+        data: dict[str, Any] = {
             "finding": self.finding,
             "kind": str(self.kind),
             "on": [self.model, self.ordinal],
@@ -68,6 +72,9 @@ class Finding:
             "reason": self.reason,
             "field": self.field,
         }
+        if self.counts is not None:
+            data["counts"] = dict(self.counts)
+        return data
 
 
 @dataclass(slots=True)

@@ -15,3 +15,5 @@ class ImportFlags:
     """Reuse an existing user with the same username instead of creating a suffixed one."""
     overwrite_configs: bool = False
     """Overwrite colliding configuration rows instead of keeping the existing ones."""
+    dry_run: bool = False
+    """Decide and report everything, write nothing."""

@@ -1,4 +1,5 @@
-"""Import orchestration: dependency order, batching, pk-map threading, slug reservation."""
+"""Import orchestration: pre-flight checks, dependency order, batching, pk-map threading, slug
+reservation and per-model reconciliation."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from shared.backup.filters import Filter
 from shared.backup.findings import SKIPPING_KINDS, Finding, FindingKind
 from shared.backup.flags import ImportFlags
 from shared.backup.model_names import ModelName
+from shared.backup.natural_keys import resolve_natural_keys
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.ports import ModelSink, OrganizationSlug, RegionImportSteps, SlugReserver
 from shared.backup.references import check_references
 from shared.backup.scopes import OperationScope
 from shared.backup.streaming import ExportContents, Record
+from shared.backup.validation import validate_contents
 
 ORGANIZATION = ModelName("sentry.organization")
 # Imported after slugs are reserved globally, because new tokens are minted from the final slug.
@@ -37,6 +40,16 @@ class ImportTargets:
     region_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class ImportRun:
+    """What one run imports and how."""
+
+    scope: OperationScope
+    flags: ImportFlags
+    filters: Sequence[Filter] = ()
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+
 @dataclass(slots=True)
 class ModelCounts:
     """Per-model reconciliation: every record in the file is accounted for exactly once."""
@@ -44,16 +57,24 @@ class ModelCounts:
     in_file: int = 0
     written: Counter[ImportKind] = field(default_factory=Counter)
     skipped: Counter[FindingKind] = field(default_factory=Counter)
+    collisions: int = 0
 
     @property
     def unaccounted(self) -> int:
         """Records neither written nor skipped by a named rule (must be 0)."""
         return self.in_file - sum(self.written.values()) - sum(self.skipped.values())
 
+    def as_dict(self) -> dict[str, int]:
+        """The counts by outcome name, for findings files and plans."""
+        out = {"in_file": self.in_file, "collisions_resolved": self.collisions}
+        out |= {kind.value.lower(): n for kind, n in self.written.items()}
+        out |= {f"skipped_{kind.value}": n for kind, n in self.skipped.items()}
+        return out
+
 
 @dataclass(slots=True)
 class ImportReport:
-    """What an import did."""
+    """What an import did (or, in a dry run, would do)."""
 
     pk_map: PrimaryKeyMap = field(default_factory=PrimaryKeyMap)
     findings: list[Finding] = field(default_factory=list)
@@ -61,34 +82,64 @@ class ImportReport:
     batches: int = 0
     replayed_batches: int = 0
     slugs: dict[int, str] = field(default_factory=dict)
+    cleared: dict[str, int] = field(default_factory=dict)
+
+    def reconciliation(self) -> list[Finding]:
+        """One finding per model with its counts."""
+        return [
+            Finding(
+                FindingKind.RECONCILIATION,
+                model,
+                counts=c.as_dict(),
+                reason=f"{c.in_file} in file; "
+                + ", ".join(f"{k} {v}" for k, v in c.as_dict().items() if k != "in_file"),
+            )
+            for model, c in self.counts.items()
+        ]
+
+
+def plan_import(
+    contents: ExportContents, graph: DependencyGraph, *, strict: bool = False
+) -> list[Finding]:
+    """Check everything that can be checked without writing; raise on the first bad record.
+
+    Resolves natural-key user references, validates every record against its model's field
+    schemas, and checks that every reference points at a record the export holds. Returns the
+    warnings (unknown models and fields).
+    """
+    resolve_natural_keys(contents, graph)
+    findings = validate_contents(contents, graph, strict=strict)
+    check_references(contents, graph)
+    return findings
 
 
 def run_import(
     contents: ExportContents,
     *,
     graph: DependencyGraph,
-    scope: OperationScope,
-    flags: ImportFlags,
-    filters: Sequence[Filter],
+    run: ImportRun,
     targets: ImportTargets,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    warnings: Sequence[Finding] = (),
     progress: Callable[[str], None] = lambda _msg: None,
 ) -> ImportReport:
-    """Import every admitted model in dependency order; return the report."""
-    check_references(contents, graph)
-    report = ImportReport(findings=contents.findings())
+    """Import every admitted model in dependency order; return the report.
+
+    ``contents`` must have passed ``plan_import``. A Global import clears both silos first
+    (unless it is a dry run). Orgs' slugs are reserved in control before deferred models.
+    """
+    report = ImportReport(findings=list(warnings))
+    if run.scope is OperationScope.GLOBAL and not run.flags.dry_run:
+        for sink in targets.sinks.values():
+            report.cleared |= sink.clear_models(import_uuid=run.flags.import_uuid)
     order = [m for m in graph.sorted_models() if m not in DEFERRED_MODELS]
     deferred = [m for m in graph.sorted_models() if m in DEFERRED_MODELS]
     for model in order:
-        _import_model(
-            contents, graph.get(model), scope, flags, filters, targets, batch_size, report
-        )
+        _import_model(contents, graph.get(model), run, targets, report)
         progress(model)
-    _reserve_slugs(contents, targets, report)
+    if not run.flags.dry_run:
+        _reserve_slugs(contents, targets, report)
     for model in deferred:
-        _import_model(
-            contents, graph.get(model), scope, flags, filters, targets, batch_size, report
-        )
+        _import_model(contents, graph.get(model), run, targets, report)
         progress(model)
     for model, counts in report.counts.items():
         if counts.unaccounted:
@@ -99,11 +150,8 @@ def run_import(
 def _import_model(
     contents: ExportContents,
     desc: ModelDescriptor,
-    scope: OperationScope,
-    flags: ImportFlags,
-    filters: Sequence[Filter],
+    run: ImportRun,
     targets: ImportTargets,
-    batch_size: int,
     report: ImportReport,
 ) -> None:
     records = contents.by_model.get(desc.name)
@@ -111,24 +159,24 @@ def _import_model(
         return
     counts = report.counts.setdefault(desc.name, ModelCounts())
     counts.in_file = len(records)
-    if not scope.admits_any(desc.scopes):
+    if not run.scope.admits_any(desc.scopes):
         counts.skipped[FindingKind.OUT_OF_SCOPE] += len(records)
         report.findings.append(
             Finding(
                 FindingKind.OUT_OF_SCOPE,
                 desc.name,
-                reason=f"{len(records)} record(s) are not part of a {scope.value} import",
+                reason=f"{len(records)} record(s) are not part of a {run.scope.value} import",
             )
         )
         return
     sink = targets.sinks[desc.silo]
-    for start in range(0, len(records), batch_size):
-        batch = records[start : start + batch_size]
+    for start in range(0, len(records), run.batch_size):
+        batch = records[start : start + run.batch_size]
         chunk, replayed = sink.import_by_model(
             model=desc.name,
-            scope=scope,
-            flags=flags,
-            filters=filters,
+            scope=run.scope,
+            flags=run.flags,
+            filters=run.filters,
             pk_map=report.pk_map.subset(_referenced(desc, batch)),
             records_json=orjson.dumps(batch),
             min_ordinal=start + 1,
@@ -136,12 +184,12 @@ def _import_model(
         report.batches += 1
         report.replayed_batches += int(replayed)
         report.pk_map.extend(desc.name, chunk.mapped)
-        report.findings.extend(chunk.findings)
+        # Unknown fields were reported once per model by the pre-flight check.
+        report.findings.extend(f for f in chunk.findings if f.kind is not FindingKind.UNKNOWN_FIELD)
         counts.written.update(entry.kind for entry in chunk.mapped.values())
-        counts.skipped.update(
-            f.kind for f in chunk.findings if f.kind in SKIPPING_KINDS and f.ordinal
-        )
-        if desc.silo is Silo.CONTROL:
+        counts.skipped.update(f.kind for f in chunk.findings if f.kind in SKIPPING_KINDS)
+        counts.collisions += sum(f.kind is FindingKind.COLLISION_RESOLVED for f in chunk.findings)
+        if desc.silo is Silo.CONTROL and not run.flags.dry_run:
             targets.region.record_control_import_chunk_replica(chunk=chunk)
 
 

@@ -39,6 +39,11 @@ class ModelSink(Protocol):
         """Import one batch; return its chunk and whether it was a replay."""
         ...
 
+    def clear_models(self, *, import_uuid: str) -> dict[str, int]:
+        """Delete every row the silo owns before a Global import, unless it already holds
+        chunks of ``import_uuid`` (a resumed import); return rows deleted per table."""
+        ...
+
 
 class ModelSource(Protocol):
     """Reads pages of one model (a silo's RelocationService)."""

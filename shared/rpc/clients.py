@@ -139,6 +139,13 @@ class RelocationClient:
         response = _invoke(self._stub.ExportByModel, request, self._deadline_s)
         return response.records_json, response.next_from_pk
 
+    def clear_models(self, *, import_uuid: str) -> dict[str, int]:
+        """Delete every row the silo owns, unless it holds chunks of ``import_uuid`` already
+        (a resumed import); return rows deleted per table."""
+        request = relocation_pb2.ClearModelsRequest(confirm=True, import_uuid=import_uuid)
+        response = _invoke(self._stub.ClearModels, request, self._deadline_s)
+        return dict(response.deleted_rows)
+
 
 class OrganizationProvisioningClient:
     """Client of control's OrganizationProvisioningService."""

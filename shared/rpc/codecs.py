@@ -12,7 +12,14 @@ from collections.abc import Iterable, Mapping
 from typing import TypeAlias
 
 from shared.backup.chunks import ImportChunk
-from shared.backup.descriptors import ForeignKey, ModelDescriptor, Silo, UniqueSet
+from shared.backup.descriptors import (
+    FieldKind,
+    FieldSchema,
+    ForeignKey,
+    ModelDescriptor,
+    Silo,
+    UniqueSet,
+)
 from shared.backup.filters import Filter
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.flags import ImportFlags
@@ -103,6 +110,30 @@ def decode_relocation_scopes(values: Iterable[int]) -> frozenset[RelocationScope
     return frozenset(decode_relocation_scope(value) for value in values)
 
 
+def encode_field_schema(schema: FieldSchema) -> model_pb2.FieldDescriptor:
+    """Encode one field's shape."""
+    return model_pb2.FieldDescriptor(
+        name=schema.name,
+        kind=model_pb2.FieldKind.Value(f"FIELD_KIND_{schema.kind.name}"),
+        nullable=schema.nullable,
+        required=schema.required,
+        max_length=schema.max_length or 0,
+    )
+
+
+def decode_field_schema(msg: model_pb2.FieldDescriptor) -> FieldSchema:
+    """Decode one field's shape; an unknown kind is treated as any JSON value."""
+    name = model_pb2.FieldKind.Name(msg.kind).removeprefix("FIELD_KIND_")
+    kind = FieldKind[name] if name in FieldKind.__members__ else FieldKind.JSON
+    return FieldSchema(
+        name=msg.name,
+        kind=kind,
+        nullable=msg.nullable,
+        required=msg.required,
+        max_length=msg.max_length or None,
+    )
+
+
 def encode_model_descriptor(descriptor: ModelDescriptor) -> model_pb2.ModelDescriptor:
     """Encode what the engine knows about one model."""
     return model_pb2.ModelDescriptor(
@@ -123,6 +154,7 @@ def encode_model_descriptor(descriptor: ModelDescriptor) -> model_pb2.ModelDescr
         ],
         relocation_dependencies=list(descriptor.relocation_dependencies),
         fields=list(descriptor.fields),
+        field_descriptors=[encode_field_schema(f) for f in descriptor.field_schemas],
     )
 
 
@@ -144,6 +176,7 @@ def decode_model_descriptor(msg: model_pb2.ModelDescriptor) -> ModelDescriptor:
         unique_sets=tuple(UniqueSet(fields=tuple(u.fields)) for u in msg.unique_sets),
         relocation_dependencies=tuple(ModelName(dep) for dep in msg.relocation_dependencies),
         fields=tuple(msg.fields),
+        field_schemas=tuple(decode_field_schema(f) for f in msg.field_descriptors),
     )
 
 
@@ -297,6 +330,7 @@ def encode_import_flags(flags: ImportFlags) -> relocation_service_pb2.ImportFlag
         import_uuid=flags.import_uuid,
         merge_users=flags.merge_users,
         overwrite_configs=flags.overwrite_configs,
+        dry_run=flags.dry_run,
     )
 
 
@@ -306,4 +340,5 @@ def decode_import_flags(msg: relocation_service_pb2.ImportFlags) -> ImportFlags:
         import_uuid=msg.import_uuid,
         merge_users=msg.merge_users,
         overwrite_configs=msg.overwrite_configs,
+        dry_run=msg.dry_run,
     )

@@ -60,6 +60,8 @@ class Reason(enum.StrEnum):
     DATABASE_FAILURE = "DATABASE_FAILURE"
     # Some records of a batch were neither written nor skipped by a named rule (an engine bug).
     UNACCOUNTED_RECORDS = "UNACCOUNTED_RECORDS"
+    # A request to clear a silo came without its confirmation.
+    CLEAR_NOT_CONFIRMED = "CLEAR_NOT_CONFIRMED"
     # The declared models' dependencies form a cycle.
     DEPENDENCY_CYCLE = "DEPENDENCY_CYCLE"
     # A batch with the same import key was stored with different contents.
@@ -97,6 +99,7 @@ ERROR_TABLE: Final[Mapping[type[domain.RelocationError], tuple[grpc.StatusCode, 
     domain.BrokenReferenceError: (_C.INVALID_ARGUMENT, Reason.BROKEN_REFERENCE),
     domain.ConfigurationError: (_C.FAILED_PRECONDITION, Reason.CONFIGURATION),
     domain.UnaccountedRecordsError: (_C.INTERNAL, Reason.UNACCOUNTED_RECORDS),
+    domain.ClearNotConfirmedError: (_C.FAILED_PRECONDITION, Reason.CLEAR_NOT_CONFIRMED),
 }
 
 # Reasons whose messages may quote SQL or data, so they never leave the server.

@@ -6,6 +6,9 @@ import grpc
 from django.db import models
 from typing_extensions import override
 
+from shared.backup.errors import ClearNotConfirmedError
+from shared.backup.orm.chunk_store import chunk_exists
+from shared.backup.orm.clearing import do_clear_models
 from shared.backup.orm.exporting import do_export_page
 from shared.backup.orm.importing import ImportBatchRequest, do_import_batch
 from shared.backup.orm.registry import SiloRegistry
@@ -23,9 +26,12 @@ SERVICE_NAME = "relocate.relocation.v1.RelocationService"
 class RelocationServicer(pb_grpc.RelocationServiceServicer):
     """One silo's RelocationService; errors are raised and mapped by the error interceptor."""
 
-    def __init__(self, registry: SiloRegistry, chunk_model: type[models.Model]) -> None:
+    def __init__(
+        self, registry: SiloRegistry, chunk_model: type[models.Model], app_label: str
+    ) -> None:
         self._registry = registry
         self._chunk_model = chunk_model
+        self._app_label = app_label
 
     @override
     def ListModels(
@@ -71,3 +77,14 @@ class RelocationServicer(pb_grpc.RelocationServiceServicer):
             request.page_size,
         )
         return pb.ExportByModelResponse(records_json=data, next_from_pk=next_from_pk)
+
+    @override
+    def ClearModels(
+        self, request: pb.ClearModelsRequest, context: grpc.ServicerContext
+    ) -> pb.ClearModelsResponse:
+        """Delete every row this silo owns (a Global import's first step)."""
+        if not request.confirm:
+            raise ClearNotConfirmedError(str(self._registry.silo))
+        if request.import_uuid and chunk_exists(self._chunk_model, request.import_uuid):
+            return pb.ClearModelsResponse(resumed=True)
+        return pb.ClearModelsResponse(deleted_rows=do_clear_models(self._app_label))

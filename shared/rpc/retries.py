@@ -12,7 +12,12 @@ from typing import Final
 # Methods safe to repeat, by service. ImportByModel is idempotent by (import_uuid, min_ordinal);
 # slug reservations and the region import steps are idempotent by organization id and chunk key.
 IDEMPOTENT_METHODS: Final[dict[str, tuple[str, ...]]] = {
-    "relocate.relocation.v1.RelocationService": ("ListModels", "ImportByModel", "ExportByModel"),
+    "relocate.relocation.v1.RelocationService": (
+        "ListModels",
+        "ImportByModel",
+        "ExportByModel",
+        "ClearModels",
+    ),
     "relocate.control.v1.OrganizationProvisioningService": (
         "BulkCreateOrganizationSlugReservations",
     ),

@@ -12,7 +12,7 @@ import pytest
 from region.cli.wiring import connect
 from shared.backup.descriptors import Silo
 from shared.backup.flags import ImportFlags
-from shared.backup.imports import run_import
+from shared.backup.imports import ImportRun, plan_import, run_import
 from shared.backup.pk_map import PrimaryKeyMap
 from shared.backup.scopes import OperationScope
 from shared.backup.streaming import read_export
@@ -50,14 +50,13 @@ def _counts(pair) -> dict[str, int]:
 def _import(pair, path: Path, scope: OperationScope, import_uuid: str, batch_size: int = 3):
     with connect(endpoints(pair)) as silos, path.open("rb") as stream:
         contents = read_export(stream, str(path), lambda m: m in silos.graph)
+        warnings = plan_import(contents, silos.graph)
         return run_import(
             contents,
             graph=silos.graph,
-            scope=scope,
-            flags=ImportFlags(import_uuid=import_uuid),
-            filters=[],
+            run=ImportRun(scope, ImportFlags(import_uuid=import_uuid), batch_size=batch_size),
             targets=silos.import_targets(pair.region_name),
-            batch_size=batch_size,
+            warnings=warnings,
         )
 
 

@@ -32,6 +32,11 @@ def find_chunk(
     return chunk_from_row(row) if row is not None else None
 
 
+def chunk_exists(chunk_model: type[models.Model], import_uuid: str) -> bool:
+    """Whether any batch of this import was written."""
+    return bool(chunk_model._base_manager.filter(import_uuid=import_uuid).exists())
+
+
 def save_chunk(chunk_model: type[models.Model], chunk: ImportChunk) -> None:
     """Insert the chunk row (the caller's transaction makes it atomic with the batch)."""
     chunk_model._base_manager.create(**chunk_to_row(chunk))

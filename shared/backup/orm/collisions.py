@@ -1,9 +1,8 @@
-"""Set-based collision resolution: one lookup query per unique set per batch."""
+"""Set-based collision resolution: one lookup query per collision policy per batch."""
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -21,6 +20,8 @@ from shared.backup.suffixes import candidate_lengths, propose
 
 _LOOKUP_CHUNK = 500
 
+Regenerate = Callable[[DecodedRecord], None]
+
 
 @dataclass(slots=True)
 class Resolution:
@@ -31,14 +32,26 @@ class Resolution:
     findings: list[Finding] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """The batch-wide facts every policy needs."""
+
+    model: type[models.Model]
+    wire_name: str
+    flags: ImportFlags
+    regenerate: Regenerate
+
+
 def resolve_collisions(
     model: type[models.Model],
     wire_name: str,
     policies: Sequence[OnCollision],
     records: list[DecodedRecord],
     flags: ImportFlags,
+    regenerate: Regenerate,
 ) -> Resolution:
-    """Apply each unique set's policy to the batch, mutating record values in place."""
+    """Apply each policy to the batch, mutating record values in place."""
+    batch = _Batch(model, wire_name, flags, regenerate)
     result = Resolution()
     for policy in policies:
         pending = [r for r in records if r.ordinal not in result.reused]
@@ -46,7 +59,7 @@ def resolve_collisions(
         if action is Collision.ERROR or not pending:
             continue
         existing = _existing_keys(model, policy, pending)
-        _apply(model, wire_name, policy, action, pending, existing, flags, result)
+        _apply(batch, policy, action, pending, existing, result)
     return result
 
 
@@ -57,7 +70,13 @@ def _effective_action(policy: OnCollision, flags: ImportFlags) -> Collision:
 
 
 def _key(policy: OnCollision, values: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The record's key in this unique set; None when any part is null (nulls never collide)."""
+    """The record's key under this policy; None when the policy does not apply to it.
+
+    Nulls never collide in the database, so a null part means no key, and a policy with
+    ``when_null`` applies only when those fields are null.
+    """
+    if any(values.get(name) is not None for name in policy.when_null):
+        return None
     parts = []
     for name in policy.fields:
         value = values.get(name)
@@ -79,20 +98,22 @@ def _existing_keys(
     if not keys:
         return {}
     attnames = [_attname(model, n) for n in policy.fields]
+    base = model._base_manager.filter(
+        **{f"{_attname(model, n)}__isnull": True for n in policy.when_null}
+    )
+    if policy.case_insensitive:
+        base = base.annotate(**{f"_ci_{a}": Lower(a) for a in attnames})
+        names = [f"_ci_{a}" for a in attnames]
+    else:
+        names = attnames
     found: dict[tuple[Any, ...], int] = {}
     ordered = sorted(keys, key=repr)
     for start in range(0, len(ordered), _LOOKUP_CHUNK):
         chunk = ordered[start : start + _LOOKUP_CHUNK]
-        qs = model._base_manager.all()
-        if policy.case_insensitive:
-            qs = qs.annotate(**{f"_ci_{a}": Lower(a) for a in attnames})
-            names = [f"_ci_{a}" for a in attnames]
-        else:
-            names = attnames
         if len(names) == 1:
-            qs = qs.filter(**{f"{names[0]}__in": [k[0] for k in chunk]})
+            qs = base.filter(**{f"{names[0]}__in": [k[0] for k in chunk]})
         else:
-            qs = qs.filter(
+            qs = base.filter(
                 reduce(or_, (models.Q(**dict(zip(names, k, strict=True))) for k in chunk))
             )
         for row in qs.values_list("pk", *names):
@@ -101,18 +122,23 @@ def _existing_keys(
 
 
 def _apply(
-    model: type[models.Model],
-    wire_name: str,
+    batch: _Batch,
     policy: OnCollision,
     action: Collision,
     pending: list[DecodedRecord],
     existing: dict[tuple[Any, ...], int],
-    flags: ImportFlags,
     result: Resolution,
 ) -> None:
     """Resolve the batch's collisions with existing rows and among its own records."""
     seen: set[tuple[Any, ...]] = set()
     suffix_needed: list[DecodedRecord] = []
+    reuse_kind = {
+        Collision.REUSE: ImportKind.EXISTING,
+        Collision.OVERWRITE: ImportKind.OVERWRITE,
+        Collision.KEEP_OR_OVERWRITE: (
+            ImportKind.OVERWRITE if batch.flags.overwrite_configs else ImportKind.EXISTING
+        ),
+    }
     for record in pending:
         key = _key(policy, record.values)
         if key is None:
@@ -121,22 +147,20 @@ def _apply(
         if clash_pk is None and key not in seen:
             seen.add(key)
             continue
-        if action is Collision.REUSE and clash_pk is not None:
-            result.reused[record.ordinal] = (clash_pk, ImportKind.EXISTING)
-        elif action is Collision.KEEP_OR_OVERWRITE and clash_pk is not None:
-            kind = ImportKind.OVERWRITE if flags.overwrite_configs else ImportKind.EXISTING
-            result.reused[record.ordinal] = (clash_pk, kind)
+        if action in reuse_kind and clash_pk is not None:
+            result.reused[record.ordinal] = (clash_pk, reuse_kind[action])
         elif action is Collision.REGENERATE:
-            record.values[policy.fields[0]] = secrets.token_hex(16)
-            result.findings.append(_changed(wire_name, record, policy, "regenerated"))
+            batch.regenerate(record)
+            result.findings.append(_changed(batch.wire_name, record, policy, "regenerated"))
         elif action is Collision.CLEAR:
             for name in (*policy.fields, *policy.also_clear):
                 record.values[name] = None
-            result.findings.append(_changed(wire_name, record, policy, "cleared"))
-        else:
+            result.findings.append(_changed(batch.wire_name, record, policy, "cleared"))
+        elif action is Collision.SUFFIX:
             suffix_needed.append(record)
+        # A duplicate within the batch under REUSE/OVERWRITE is left to the database.
     if suffix_needed:
-        _suffix(model, wire_name, policy, suffix_needed, existing, seen, result)
+        _suffix(batch, policy, suffix_needed, existing, seen, result)
 
 
 def _changed(wire_name: str, record: DecodedRecord, policy: OnCollision, what: str) -> Finding:
@@ -151,8 +175,7 @@ def _changed(wire_name: str, record: DecodedRecord, policy: OnCollision, what: s
 
 
 def _suffix(
-    model: type[models.Model],
-    wire_name: str,
+    batch: _Batch,
     policy: OnCollision,
     records: list[DecodedRecord],
     existing: dict[tuple[Any, ...], int],
@@ -161,14 +184,14 @@ def _suffix(
 ) -> None:
     """Give each record a free ``<value>-<suffix>``; candidates are checked in one query a round."""
     (name,) = policy.fields
-    max_length = getattr(model._meta.get_field(name), "max_length", None) or 255
+    max_length = getattr(batch.model._meta.get_field(name), "max_length", None) or 255
     waiting = list(records)
     for length in candidate_lengths():
         if not waiting:
             return
         proposals = {r.ordinal: propose(r.values[name], length, max_length) for r in waiting}
         probe = [DecodedRecord(r.ordinal, r.old_pk, {name: proposals[r.ordinal]}) for r in waiting]
-        clashes = _existing_keys(model, policy, probe)
+        clashes = _existing_keys(batch.model, policy, probe)
         still: list[DecodedRecord] = []
         for record in waiting:
             candidate = proposals[record.ordinal]
@@ -180,8 +203,10 @@ def _suffix(
             old = record.values[name]
             record.values[name] = candidate
             result.findings.append(
-                _changed(wire_name, record, policy, f"suffixed: {old!r} -> {candidate!r}")
+                _changed(batch.wire_name, record, policy, f"suffixed: {old!r} -> {candidate!r}")
             )
         waiting = still
     if waiting:
-        raise RuntimeError(f"could not find a free {name} for {len(waiting)} {wire_name} records")
+        raise RuntimeError(
+            f"could not find a free {name} for {len(waiting)} {batch.wire_name} records"
+        )

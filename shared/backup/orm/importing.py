@@ -80,7 +80,10 @@ def do_import_batch(
                 findings=tuple(outcome.findings),
                 **_ranges(outcome.mapped),
             )
-            save_chunk(chunk_model, chunk)
+            if request.flags.dry_run:
+                transaction.set_rollback(True)
+            else:
+                save_chunk(chunk_model, chunk)
     except IntegrityError as exc:
         raced = find_chunk(chunk_model, uuid, name, request.min_ordinal)
         if raced is not None:

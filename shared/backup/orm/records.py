@@ -14,6 +14,7 @@ from django.db import models
 
 from shared.backup.errors import DeserializationFailedError, InstanceInvalidError
 from shared.backup.orm.fields import CrossSiloRef, FlagsField
+from shared.backup.pk_map import PkMapping
 
 
 @dataclass(slots=True)
@@ -24,6 +25,8 @@ class DecodedRecord:
     old_pk: int
     values: dict[str, Any]
     unknown_fields: tuple[str, ...] = field(default=())
+    references: dict[str, PkMapping] = field(default_factory=dict)
+    """Reference field -> where the referenced record went (set while remapping)."""
 
 
 def concrete_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:

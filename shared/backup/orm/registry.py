@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.apps import apps
 from django.db import models
 
 from shared.backup.catalog import MODEL_SILOS
 from shared.backup.declarations import Collision, OnCollision, Relocation
-from shared.backup.descriptors import ForeignKey, ModelDescriptor, Silo, UniqueSet
+from shared.backup.descriptors import (
+    FieldKind,
+    FieldSchema,
+    ForeignKey,
+    ModelDescriptor,
+    Silo,
+    UniqueSet,
+)
 from shared.backup.errors import ModelNotInSiloError, UnknownModelError
 from shared.backup.model_names import ModelName
 from shared.backup.orm.fields import CrossSiloRef
@@ -116,6 +124,36 @@ def describe(model: type[models.Model], declaration: Relocation, silo: Silo) -> 
         unique_sets=tuple(unique_sets(model)),
         relocation_dependencies=tuple(ModelName(d) for d in declaration.dependencies),
         fields=tuple(fields),
+        field_schemas=tuple(
+            field_schema(f) for f in model._meta.concrete_fields if not f.primary_key
+        ),
+    )
+
+
+_KINDS: tuple[tuple[type[models.Field[Any, Any]], FieldKind], ...] = (
+    (models.ForeignKey, FieldKind.REFERENCE),
+    (CrossSiloRef, FieldKind.REFERENCE),
+    (models.BooleanField, FieldKind.BOOLEAN),
+    (models.DateTimeField, FieldKind.DATETIME),
+    (models.JSONField, FieldKind.JSON),
+    (models.FloatField, FieldKind.FLOAT),
+    (models.IntegerField, FieldKind.INTEGER),
+    (models.CharField, FieldKind.STRING),
+    (models.TextField, FieldKind.STRING),
+    (models.GenericIPAddressField, FieldKind.STRING),
+)
+
+
+def field_schema(f: models.Field[Any, Any]) -> FieldSchema:
+    """The JSON shape, nullability and requiredness of one model field."""
+    kind = next((k for cls, k in _KINDS if isinstance(f, cls)), FieldKind.JSON)
+    blank_text = kind is FieldKind.STRING and f.blank
+    return FieldSchema(
+        name=f.name,
+        kind=kind,
+        nullable=f.null,
+        required=not f.has_default() and not f.null and not blank_text,
+        max_length=getattr(f, "max_length", None) if kind is FieldKind.STRING else None,
     )
 
 

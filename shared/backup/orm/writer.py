@@ -1,14 +1,17 @@
-"""The set-based batch writer: decode, gate, remap, resolve collisions, bulk insert."""
+"""The set-based batch writer: decode, gate, remap, normalize, resolve collisions, bulk insert."""
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.core.management.color import no_style
+from django.db import connections, models
 
+from shared.backup.declarations import RecordContext
 from shared.backup.filters import Filter
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.flags import ImportFlags
@@ -28,6 +31,10 @@ class BatchContext:
     filters: Sequence[Filter]
     pk_map: PrimaryKeyMap
 
+    def for_record(self, record: DecodedRecord) -> RecordContext:
+        """The context a model hook sees for one record."""
+        return RecordContext(self.scope, self.flags, record.references)
+
 
 @dataclass(slots=True)
 class BatchOutcome:
@@ -35,6 +42,21 @@ class BatchOutcome:
 
     mapped: dict[int, PkMapping] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+
+    def skip(
+        self,
+        kind: FindingKind,
+        model: str,
+        record: DecodedRecord,
+        reason: str,
+        field_name: str | None = None,
+    ) -> None:
+        """Record that one record was not written, and why."""
+        self.findings.append(
+            Finding(
+                kind, model, record.ordinal, left_pk=record.old_pk, field=field_name, reason=reason
+            )
+        )
 
 
 def write_batch(
@@ -49,35 +71,82 @@ def write_batch(
     outcome.findings.extend(_unknown_field_findings(name, records))
     records = _admitted(rm, records, ctx, outcome)
     records = _remapped(rm, records, ctx, outcome)
+    records = _owned_by_unmerged(rm, records, outcome)
+    records = _instances_in_scope(rm, records, ctx, outcome)
     normalize = getattr(rm.model, "relocation_normalize", None)
     if normalize is not None:
         for record in records:
-            normalize(record.values, ctx)
-    policies = [rm.policy(u) for u in rm.descriptor.unique_sets]
-    resolution = resolve_collisions(rm.model, name, policies, records, ctx.flags)
+            normalize(record.values, ctx.for_record(record))
+    resolution = resolve_collisions(
+        rm.model,
+        name,
+        rm.declaration.collisions,
+        records,
+        ctx.flags,
+        lambda record: _regenerate(rm, record, ctx),
+    )
     outcome.findings.extend(resolution.findings)
-    to_insert = [r for r in records if r.ordinal not in resolution.reused]
-    to_overwrite = [r for r in records if r.ordinal in resolution.reused]
-    slug_field = rm.declaration.slug_field
-    _overwrite(rm.model, to_overwrite, resolution.reused)
-    for record in to_overwrite:
-        pk, kind = resolution.reused[record.ordinal]
-        slug = record.values.get(slug_field) if slug_field else None
-        outcome.mapped[record.old_pk] = PkMapping(pk, kind, slug)
-    created = rm.model._base_manager.bulk_create([_instance(rm.model, r) for r in to_insert])
-    for record, obj in zip(to_insert, created, strict=True):
-        slug = record.values.get(slug_field) if slug_field else None
-        outcome.mapped[record.old_pk] = PkMapping(int(obj.pk), ImportKind.INSERTED, slug)
+    _write(rm, records, resolution.reused, ctx, outcome)
     return outcome
 
 
-def _instance(model: type[models.Model], record: DecodedRecord) -> models.Model:
+def _write(
+    rm: RelocatableModel,
+    records: list[DecodedRecord],
+    reused: dict[int, tuple[int, ImportKind]],
+    ctx: BatchContext,
+    outcome: BatchOutcome,
+) -> None:
+    """Overwrite reused rows where asked, bulk-insert the rest, and map every record."""
+    slug_field = rm.declaration.slug_field
+    to_insert = [r for r in records if r.ordinal not in reused]
+    to_reuse = [r for r in records if r.ordinal in reused]
+    _overwrite(rm.model, to_reuse, reused)
+    for record in to_reuse:
+        pk, kind = reused[record.ordinal]
+        slug = record.values.get(slug_field) if slug_field else None
+        outcome.mapped[record.old_pk] = PkMapping(pk, kind, slug)
+    keep_pks = rm.declaration.keep_pk_in_global and ctx.scope is OperationScope.GLOBAL
+    instances = [_instance(rm.model, r, r.old_pk if keep_pks else None) for r in to_insert]
+    created = rm.model._base_manager.bulk_create(instances)
+    if keep_pks and created:
+        _advance_sequence(rm.model)
+    for record, obj in zip(to_insert, created, strict=True):
+        slug = record.values.get(slug_field) if slug_field else None
+        outcome.mapped[record.old_pk] = PkMapping(int(obj.pk), ImportKind.INSERTED, slug)
+
+
+def _regenerate(rm: RelocatableModel, record: DecodedRecord, ctx: BatchContext) -> None:
+    """Fresh secrets for a record whose secret collided: the model's hook, else a 32-hex value."""
+    hook = getattr(rm.model, "relocation_regenerate", None)
+    if hook is not None:
+        hook(record.values, ctx.for_record(record))
+        return
+    for policy in rm.declaration.collisions:
+        for name in policy.fields:
+            record.values[name] = secrets.token_hex(16)
+
+
+def _advance_sequence(model: type[models.Model]) -> None:
+    """Move the table's id sequence past rows inserted with explicit pks (PostgreSQL needs it)."""
+    connection = connections[model._base_manager.db]
+    statements = connection.ops.sequence_reset_sql(no_style(), [model])
+    if statements:
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql)
+
+
+def _instance(model: type[models.Model], record: DecodedRecord, pk: int | None) -> models.Model:
     """An unsaved model instance with the record's values (references by attname)."""
     kwargs: dict[str, Any] = {}
     for f in model._meta.concrete_fields:
         if f.name in record.values:
             kwargs[f.attname] = record.values[f.name]
-    return model(**kwargs)
+    obj = model(**kwargs)
+    if pk is not None:
+        obj.pk = pk
+    return obj
 
 
 def _overwrite(
@@ -90,9 +159,7 @@ def _overwrite(
     for record in records:
         pk, kind = reused[record.ordinal]
         if kind is ImportKind.OVERWRITE:
-            obj = _instance(model, record)
-            obj.pk = pk
-            rows.append(obj)
+            rows.append(_instance(model, record, pk))
     if rows:
         names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
         model._base_manager.bulk_update(rows, names)
@@ -118,33 +185,27 @@ def _admitted(
     """Drop records outside the scope or the run's filters, with a finding each."""
     name = rm.descriptor.name
     if not ctx.scope.admits_any(rm.descriptor.scopes):
-        outcome.findings.extend(
-            Finding(
+        for record in records:
+            outcome.skip(
                 FindingKind.OUT_OF_SCOPE,
                 name,
-                r.ordinal,
-                left_pk=r.old_pk,
-                reason=f"{name} is not part of a {ctx.scope.value} import",
+                record,
+                f"{name} is not part of a {ctx.scope.value} import",
             )
-            for r in records
-        )
         return []
     kept = []
     for record in records:
         rejected = next((f for f in ctx.filters if not _passes(f, record)), None)
         if rejected is None:
             kept.append(record)
-            continue
-        outcome.findings.append(
-            Finding(
+        else:
+            outcome.skip(
                 FindingKind.FILTERED,
                 name,
-                record.ordinal,
-                left_pk=record.old_pk,
-                field=rejected.field,
-                reason=f"{rejected.field} is not in the filter",
+                record,
+                f"{rejected.field} is not in the filter",
+                rejected.field,
             )
-        )
     return kept
 
 
@@ -160,14 +221,15 @@ def _remapped(
     name = rm.descriptor.name
     kept = []
     for record in records:
-        missing = None
+        missing: str | None = None
         for fk in rm.descriptor.foreign_keys:
             old = record.values.get(fk.field)
             if old is None:
                 continue
-            new = ctx.pk_map.get_pk(fk.target, old)
-            if new is not None:
-                record.values[fk.field] = new
+            entry = ctx.pk_map.get(fk.target, old)
+            if entry is not None:
+                record.values[fk.field] = entry.new_pk
+                record.references[fk.field] = entry
             elif fk.null_when_missing:
                 record.values[fk.field] = None
                 outcome.findings.append(
@@ -181,20 +243,62 @@ def _remapped(
                     )
                 )
             else:
-                missing = (fk, old)
+                missing = f"{fk.target} pk {old} was not imported, so this record was skipped"
+                outcome.skip(FindingKind.REFERENCE_NOT_IMPORTED, name, record, missing, fk.field)
                 break
         if missing is None:
             kept.append(record)
-            continue
-        fk, old = missing
-        outcome.findings.append(
-            Finding(
-                FindingKind.REFERENCE_NOT_IMPORTED,
-                name,
-                record.ordinal,
-                left_pk=record.old_pk,
-                field=fk.field,
-                reason=f"{fk.target} pk {old} was not imported, so this record was skipped",
-            )
+    return kept
+
+
+def _owned_by_unmerged(
+    rm: RelocatableModel, records: list[DecodedRecord], outcome: BatchOutcome
+) -> list[DecodedRecord]:
+    """Skip rows owned by a user that was merged into an existing one (--merge-users)."""
+    fields = rm.declaration.skip_when_owner_merged
+    if not fields:
+        return records
+    kept = []
+    for record in records:
+        merged = next(
+            (
+                f
+                for f in fields
+                if (e := record.references.get(f)) and e.kind is ImportKind.EXISTING
+            ),
+            None,
         )
+        if merged is None:
+            kept.append(record)
+        else:
+            outcome.skip(
+                FindingKind.OWNER_MERGED,
+                rm.descriptor.name,
+                record,
+                f"{merged} was merged into an existing row; its own rows are kept",
+                merged,
+            )
+    return kept
+
+
+def _instances_in_scope(
+    rm: RelocatableModel, records: list[DecodedRecord], ctx: BatchContext, outcome: BatchOutcome
+) -> list[DecodedRecord]:
+    """For models whose instances decide their scope, skip instances the run does not admit."""
+    decide = getattr(rm.model, "relocation_instance_scope", None)
+    if decide is None:
+        return records
+    kept = []
+    for record in records:
+        scope = decide(record.values)
+        if scope in ctx.scope.admits:
+            kept.append(record)
+        else:
+            outcome.skip(
+                FindingKind.OUT_OF_SCOPE,
+                rm.descriptor.name,
+                record,
+                f"this instance is {scope.name.title()}-scoped, not part of a "
+                f"{ctx.scope.value} import",
+            )
     return kept

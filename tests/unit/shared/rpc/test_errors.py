@@ -16,7 +16,7 @@ import pytest
 
 import shared.backup
 from shared.backup import errors as domain
-from shared.backup.errors import UnaccountedRecordsError
+from shared.backup.errors import ClearNotConfirmedError, UnaccountedRecordsError
 from shared.backup.findings import Finding, FindingKind
 from shared.rpc import errors
 from shared.rpc.channels import make_channel
@@ -58,6 +58,7 @@ SAMPLES: dict[type[domain.RelocationError], domain.RelocationError] = {
     ),
     domain.ConfigurationError: domain.ConfigurationError("no control target configured"),
     UnaccountedRecordsError: UnaccountedRecordsError("sentry.user", 2),
+    ClearNotConfirmedError: ClearNotConfirmedError("region"),
 }
 
 

@@ -21,6 +21,7 @@ def test_service_config_lists_exactly_the_idempotent_methods():
         ("relocate.relocation.v1.RelocationService", "ListModels"),
         ("relocate.relocation.v1.RelocationService", "ImportByModel"),
         ("relocate.relocation.v1.RelocationService", "ExportByModel"),
+        ("relocate.relocation.v1.RelocationService", "ClearModels"),
         (
             "relocate.control.v1.OrganizationProvisioningService",
             "BulkCreateOrganizationSlugReservations",

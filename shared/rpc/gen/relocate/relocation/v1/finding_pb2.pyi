@@ -43,6 +43,8 @@ class _FindingKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FindingKi
     """The import failed on this record; see the reason."""
     FINDING_KIND_OWNER_MERGED: _FindingKind.ValueType  # 9
     """The record belongs to a user merged into an existing one, so it was skipped."""
+    FINDING_KIND_RECONCILIATION: _FindingKind.ValueType  # 10
+    """A model's records, accounted for: in file = inserted + existing + overwritten + skipped."""
 
 class FindingKind(_FindingKind, metaclass=_FindingKindEnumTypeWrapper):
     """FindingKind classifies a non-fatal fact about an import or export."""
@@ -67,6 +69,8 @@ FINDING_KIND_IMPORT_ERROR: FindingKind.ValueType  # 8
 """The import failed on this record; see the reason."""
 FINDING_KIND_OWNER_MERGED: FindingKind.ValueType  # 9
 """The record belongs to a user merged into an existing one, so it was skipped."""
+FINDING_KIND_RECONCILIATION: FindingKind.ValueType  # 10
+"""A model's records, accounted for: in file = inserted + existing + overwritten + skipped."""
 Global___FindingKind: _TypeAlias = FindingKind  # noqa: Y015
 
 @_typing.final

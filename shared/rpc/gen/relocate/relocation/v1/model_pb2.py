@@ -25,17 +25,21 @@ _sym_db = _symbol_database.Default()
 from shared.rpc.gen.relocate.relocation.v1 import scope_pb2 as relocate_dot_relocation_dot_v1_dot_scope__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"relocate/relocation/v1/model.proto\x12\x16relocate.relocation.v1\x1a\"relocate/relocation/v1/scope.proto\"\x9d\x02\n\x0fModelDescriptor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04silo\x18\x02 \x01(\t\x12\x37\n\x06scopes\x18\x03 \x03(\x0e\x32\'.relocate.relocation.v1.RelocationScope\x12\x42\n\x0c\x66oreign_keys\x18\x04 \x03(\x0b\x32,.relocate.relocation.v1.ForeignKeyDescriptor\x12@\n\x0bunique_sets\x18\x05 \x03(\x0b\x32+.relocate.relocation.v1.UniqueSetDescriptor\x12\x1f\n\x17relocation_dependencies\x18\x06 \x03(\t\x12\x0e\n\x06\x66ields\x18\x07 \x03(\t\"h\n\x14\x46oreignKeyDescriptor\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x14\n\x0ctarget_model\x18\x02 \x01(\t\x12\x10\n\x08nullable\x18\x03 \x01(\x08\x12\x19\n\x11null_when_missing\x18\x04 \x01(\x08\"%\n\x13UniqueSetDescriptor\x12\x0e\n\x06\x66ields\x18\x01 \x03(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"relocate/relocation/v1/model.proto\x12\x16relocate.relocation.v1\x1a\"relocate/relocation/v1/scope.proto\"\xe1\x02\n\x0fModelDescriptor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04silo\x18\x02 \x01(\t\x12\x37\n\x06scopes\x18\x03 \x03(\x0e\x32\'.relocate.relocation.v1.RelocationScope\x12\x42\n\x0c\x66oreign_keys\x18\x04 \x03(\x0b\x32,.relocate.relocation.v1.ForeignKeyDescriptor\x12@\n\x0bunique_sets\x18\x05 \x03(\x0b\x32+.relocate.relocation.v1.UniqueSetDescriptor\x12\x1f\n\x17relocation_dependencies\x18\x06 \x03(\t\x12\x0e\n\x06\x66ields\x18\x07 \x03(\t\x12\x42\n\x11\x66ield_descriptors\x18\x08 \x03(\x0b\x32\'.relocate.relocation.v1.FieldDescriptor\"\x88\x01\n\x0f\x46ieldDescriptor\x12\x0c\n\x04name\x18\x01 \x01(\t\x12/\n\x04kind\x18\x02 \x01(\x0e\x32!.relocate.relocation.v1.FieldKind\x12\x10\n\x08nullable\x18\x03 \x01(\x08\x12\x10\n\x08required\x18\x04 \x01(\x08\x12\x12\n\nmax_length\x18\x05 \x01(\x05\"h\n\x14\x46oreignKeyDescriptor\x12\r\n\x05\x66ield\x18\x01 \x01(\t\x12\x14\n\x0ctarget_model\x18\x02 \x01(\t\x12\x10\n\x08nullable\x18\x03 \x01(\x08\x12\x19\n\x11null_when_missing\x18\x04 \x01(\x08\"%\n\x13UniqueSetDescriptor\x12\x0e\n\x06\x66ields\x18\x01 \x03(\t*\xcc\x01\n\tFieldKind\x12\x1a\n\x16\x46IELD_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x46IELD_KIND_STRING\x10\x01\x12\x16\n\x12\x46IELD_KIND_INTEGER\x10\x02\x12\x16\n\x12\x46IELD_KIND_BOOLEAN\x10\x03\x12\x17\n\x13\x46IELD_KIND_DATETIME\x10\x04\x12\x13\n\x0f\x46IELD_KIND_JSON\x10\x05\x12\x14\n\x10\x46IELD_KIND_FLOAT\x10\x06\x12\x18\n\x14\x46IELD_KIND_REFERENCE\x10\x07\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'relocate.relocation.v1.model_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_FIELDKIND']._serialized_start=739
+  _globals['_FIELDKIND']._serialized_end=943
   _globals['_MODELDESCRIPTOR']._serialized_start=99
-  _globals['_MODELDESCRIPTOR']._serialized_end=384
-  _globals['_FOREIGNKEYDESCRIPTOR']._serialized_start=386
-  _globals['_FOREIGNKEYDESCRIPTOR']._serialized_end=490
-  _globals['_UNIQUESETDESCRIPTOR']._serialized_start=492
-  _globals['_UNIQUESETDESCRIPTOR']._serialized_end=529
+  _globals['_MODELDESCRIPTOR']._serialized_end=452
+  _globals['_FIELDDESCRIPTOR']._serialized_start=455
+  _globals['_FIELDDESCRIPTOR']._serialized_end=591
+  _globals['_FOREIGNKEYDESCRIPTOR']._serialized_start=593
+  _globals['_FOREIGNKEYDESCRIPTOR']._serialized_end=697
+  _globals['_UNIQUESETDESCRIPTOR']._serialized_start=699
+  _globals['_UNIQUESETDESCRIPTOR']._serialized_end=736
 # @@protoc_insertion_point(module_scope)

@@ -7,6 +7,7 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from shared.rpc.gen.relocate.relocation.v1 import scope_pb2 as _scope_pb2
 import builtins as _builtins
 import sys
@@ -18,6 +19,50 @@ else:
     from typing_extensions import TypeAlias as _TypeAlias, Never as _Never
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class _FieldKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _FieldKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FieldKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    FIELD_KIND_UNSPECIFIED: _FieldKind.ValueType  # 0
+    """Not set."""
+    FIELD_KIND_STRING: _FieldKind.ValueType  # 1
+    """A JSON string."""
+    FIELD_KIND_INTEGER: _FieldKind.ValueType  # 2
+    """A JSON integer (or, for bit flags, its decimal string)."""
+    FIELD_KIND_BOOLEAN: _FieldKind.ValueType  # 3
+    """A JSON boolean."""
+    FIELD_KIND_DATETIME: _FieldKind.ValueType  # 4
+    """A datetime string, ISO-8601."""
+    FIELD_KIND_JSON: _FieldKind.ValueType  # 5
+    """Any JSON value."""
+    FIELD_KIND_FLOAT: _FieldKind.ValueType  # 6
+    """A JSON number."""
+    FIELD_KIND_REFERENCE: _FieldKind.ValueType  # 7
+    """An integer primary key of another record."""
+
+class FieldKind(_FieldKind, metaclass=_FieldKindEnumTypeWrapper):
+    """FieldKind is the JSON shape a field's value takes in an export record."""
+
+FIELD_KIND_UNSPECIFIED: FieldKind.ValueType  # 0
+"""Not set."""
+FIELD_KIND_STRING: FieldKind.ValueType  # 1
+"""A JSON string."""
+FIELD_KIND_INTEGER: FieldKind.ValueType  # 2
+"""A JSON integer (or, for bit flags, its decimal string)."""
+FIELD_KIND_BOOLEAN: FieldKind.ValueType  # 3
+"""A JSON boolean."""
+FIELD_KIND_DATETIME: FieldKind.ValueType  # 4
+"""A datetime string, ISO-8601."""
+FIELD_KIND_JSON: FieldKind.ValueType  # 5
+"""Any JSON value."""
+FIELD_KIND_FLOAT: FieldKind.ValueType  # 6
+"""A JSON number."""
+FIELD_KIND_REFERENCE: FieldKind.ValueType  # 7
+"""An integer primary key of another record."""
+Global___FieldKind: _TypeAlias = FieldKind  # noqa: Y015
 
 @_typing.final
 class ModelDescriptor(_message.Message):
@@ -32,6 +77,7 @@ class ModelDescriptor(_message.Message):
     UNIQUE_SETS_FIELD_NUMBER: _builtins.int
     RELOCATION_DEPENDENCIES_FIELD_NUMBER: _builtins.int
     FIELDS_FIELD_NUMBER: _builtins.int
+    FIELD_DESCRIPTORS_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     """The wire name, as in exports, for example "sentry.user"."""
     silo: _builtins.str
@@ -56,6 +102,10 @@ class ModelDescriptor(_message.Message):
     def fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """Every field name the model accepts in an export record."""
 
+    @_builtins.property
+    def field_descriptors(self) -> _containers.RepeatedCompositeFieldContainer[Global___FieldDescriptor]:
+        """The shape of every field, for validating records before anything is written."""
+
     def __init__(
         self,
         *,
@@ -66,14 +116,53 @@ class ModelDescriptor(_message.Message):
         unique_sets: _abc.Iterable[Global___UniqueSetDescriptor] | None = ...,
         relocation_dependencies: _abc.Iterable[_builtins.str] | None = ...,
         fields: _abc.Iterable[_builtins.str] | None = ...,
+        field_descriptors: _abc.Iterable[Global___FieldDescriptor] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["fields", b"fields", "foreign_keys", b"foreign_keys", "name", b"name", "relocation_dependencies", b"relocation_dependencies", "scopes", b"scopes", "silo", b"silo", "unique_sets", b"unique_sets"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["field_descriptors", b"field_descriptors", "fields", b"fields", "foreign_keys", b"foreign_keys", "name", b"name", "relocation_dependencies", b"relocation_dependencies", "scopes", b"scopes", "silo", b"silo", "unique_sets", b"unique_sets"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ModelDescriptor: _TypeAlias = ModelDescriptor  # noqa: Y015
+
+@_typing.final
+class FieldDescriptor(_message.Message):
+    """FieldDescriptor is what a record's value for one field must look like."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    NULLABLE_FIELD_NUMBER: _builtins.int
+    REQUIRED_FIELD_NUMBER: _builtins.int
+    MAX_LENGTH_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The field name as records carry it."""
+    kind: Global___FieldKind.ValueType
+    """The JSON shape of the value."""
+    nullable: _builtins.bool
+    """Whether null is allowed."""
+    required: _builtins.bool
+    """Whether a record must carry the field (it has no default)."""
+    max_length: _builtins.int
+    """The longest string allowed; 0 when unbounded."""
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        kind: Global___FieldKind.ValueType = ...,
+        nullable: _builtins.bool = ...,
+        required: _builtins.bool = ...,
+        max_length: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "max_length", b"max_length", "name", b"name", "nullable", b"nullable", "required", b"required"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FieldDescriptor: _TypeAlias = FieldDescriptor  # noqa: Y015
 
 @_typing.final
 class ForeignKeyDescriptor(_message.Message):

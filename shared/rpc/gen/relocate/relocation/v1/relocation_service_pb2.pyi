@@ -76,22 +76,26 @@ class ImportFlags(_message.Message):
     MERGE_USERS_FIELD_NUMBER: _builtins.int
     OVERWRITE_CONFIGS_FIELD_NUMBER: _builtins.int
     IMPORT_UUID_FIELD_NUMBER: _builtins.int
+    DRY_RUN_FIELD_NUMBER: _builtins.int
     merge_users: _builtins.bool
     """Reuse an existing user with the same username instead of creating a suffixed one."""
     overwrite_configs: _builtins.bool
     """Overwrite colliding configuration rows instead of keeping the existing ones."""
     import_uuid: _builtins.str
     """Identifies every batch of one import run; required."""
+    dry_run: _builtins.bool
+    """Decide everything and report it, but write nothing (the batch's transaction is rolled back)."""
     def __init__(
         self,
         *,
         merge_users: _builtins.bool = ...,
         overwrite_configs: _builtins.bool = ...,
         import_uuid: _builtins.str = ...,
+        dry_run: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["import_uuid", b"import_uuid", "merge_users", b"merge_users", "overwrite_configs", b"overwrite_configs"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dry_run", b"dry_run", "import_uuid", b"import_uuid", "merge_users", b"merge_users", "overwrite_configs", b"overwrite_configs"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -336,3 +340,79 @@ class ExportByModelResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ExportByModelResponse: _TypeAlias = ExportByModelResponse  # noqa: Y015
+
+@_typing.final
+class ClearModelsRequest(_message.Message):
+    """ClearModelsRequest asks a silo to delete all of its relocation data."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CONFIRM_FIELD_NUMBER: _builtins.int
+    IMPORT_UUID_FIELD_NUMBER: _builtins.int
+    confirm: _builtins.bool
+    """Must be true; guards against an accidental call."""
+    import_uuid: _builtins.str
+    """The import about to run. When the silo already holds chunks of it, the run is a resumed
+    one whose clear already happened, and nothing is deleted.
+    """
+    def __init__(
+        self,
+        *,
+        confirm: _builtins.bool = ...,
+        import_uuid: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirm", b"confirm", "import_uuid", b"import_uuid"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClearModelsRequest: _TypeAlias = ClearModelsRequest  # noqa: Y015
+
+@_typing.final
+class ClearModelsResponse(_message.Message):
+    """ClearModelsResponse reports what was deleted."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class DeletedRowsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.str
+        value: _builtins.int
+        def __init__(
+            self,
+            *,
+            key: _builtins.str = ...,
+            value: _builtins.int = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    DELETED_ROWS_FIELD_NUMBER: _builtins.int
+    RESUMED_FIELD_NUMBER: _builtins.int
+    resumed: _builtins.bool
+    """True when nothing was deleted because the import is being resumed."""
+    @_builtins.property
+    def deleted_rows(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
+        """Rows deleted, keyed by table name."""
+
+    def __init__(
+        self,
+        *,
+        deleted_rows: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
+        resumed: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deleted_rows", b"deleted_rows", "resumed", b"resumed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ClearModelsResponse: _TypeAlias = ClearModelsResponse  # noqa: Y015

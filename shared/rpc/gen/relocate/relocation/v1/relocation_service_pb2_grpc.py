@@ -51,6 +51,11 @@ class RelocationServiceStub:
                 request_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ExportByModelRequest.SerializeToString,
                 response_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ExportByModelResponse.FromString,
                 _registered_method=True)
+        self.ClearModels = channel.unary_unary(
+                '/relocate.relocation.v1.RelocationService/ClearModels',
+                request_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsRequest.SerializeToString,
+                response_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsResponse.FromString,
+                _registered_method=True)
 
 
 class RelocationServiceServicer:
@@ -79,6 +84,14 @@ class RelocationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ClearModels(self, request, context):
+        """ClearModels deletes every row of every model this silo owns and resets id sequences; a
+        Global import runs it first (once: a resumed import keeps what it wrote).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RelocationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -96,6 +109,11 @@ def add_RelocationServiceServicer_to_server(servicer, server):
                     servicer.ExportByModel,
                     request_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ExportByModelRequest.FromString,
                     response_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ExportByModelResponse.SerializeToString,
+            ),
+            'ClearModels': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearModels,
+                    request_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsRequest.FromString,
+                    response_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -181,6 +199,33 @@ class RelocationService:
             '/relocate.relocation.v1.RelocationService/ExportByModel',
             relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ExportByModelRequest.SerializeToString,
             relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ExportByModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ClearModels(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.relocation.v1.RelocationService/ClearModels',
+            relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsRequest.SerializeToString,
+            relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,10 @@ class RelocationServiceStub:
     """ImportByModel writes one batch of one model atomically together with its import chunk."""
     ExportByModel: _grpc.UnaryUnaryMultiCallable[_relocation_service_pb2.ExportByModelRequest, _relocation_service_pb2.ExportByModelResponse]
     """ExportByModel reads one page of one model, ordered by primary key."""
+    ClearModels: _grpc.UnaryUnaryMultiCallable[_relocation_service_pb2.ClearModelsRequest, _relocation_service_pb2.ClearModelsResponse]
+    """ClearModels deletes every row of every model this silo owns and resets id sequences; a
+    Global import runs it first (once: a resumed import keeps what it wrote).
+    """
 
 @_typing.type_check_only
 class RelocationServiceAsyncStub(RelocationServiceStub):
@@ -55,6 +59,10 @@ class RelocationServiceAsyncStub(RelocationServiceStub):
     """ImportByModel writes one batch of one model atomically together with its import chunk."""
     ExportByModel: _aio.UnaryUnaryMultiCallable[_relocation_service_pb2.ExportByModelRequest, _relocation_service_pb2.ExportByModelResponse]  # type: ignore[assignment]
     """ExportByModel reads one page of one model, ordered by primary key."""
+    ClearModels: _aio.UnaryUnaryMultiCallable[_relocation_service_pb2.ClearModelsRequest, _relocation_service_pb2.ClearModelsResponse]  # type: ignore[assignment]
+    """ClearModels deletes every row of every model this silo owns and resets id sequences; a
+    Global import runs it first (once: a resumed import keeps what it wrote).
+    """
 
 class RelocationServiceServicer(metaclass=_abc_1.ABCMeta):
     """RelocationService imports and exports relocatable models. Both silos serve it, each for the
@@ -84,5 +92,15 @@ class RelocationServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_relocation_service_pb2.ExportByModelResponse, _abc.Awaitable[_relocation_service_pb2.ExportByModelResponse]]:
         """ExportByModel reads one page of one model, ordered by primary key."""
+
+    @_abc_1.abstractmethod
+    def ClearModels(
+        self,
+        request: _relocation_service_pb2.ClearModelsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_relocation_service_pb2.ClearModelsResponse, _abc.Awaitable[_relocation_service_pb2.ClearModelsResponse]]:
+        """ClearModels deletes every row of every model this silo owns and resets id sequences; a
+        Global import runs it first (once: a resumed import keeps what it wrote).
+        """
 
 def add_RelocationServiceServicer_to_server(servicer: RelocationServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

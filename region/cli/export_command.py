@@ -1,0 +1,83 @@
+"""``relocate export users|organizations|config|global [DEST]``."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from region.cli.output import Printer, parse_slugs, parse_usernames, reported
+from region.cli.settings import load_endpoints
+from region.cli.wiring import connect
+from shared.backup.exports import run_export
+from shared.backup.filters import Filter
+from shared.backup.model_names import ModelName
+from shared.backup.scopes import OperationScope
+
+
+@contextlib.contextmanager
+def _destination(dest: str) -> Iterator[IO[bytes]]:
+    """Standard output for ``-``; else a partial file renamed into place only on success."""
+    if dest == "-":
+        yield sys.stdout.buffer
+        return
+    target = Path(dest)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with partial.open("wb") as out:
+            yield out
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _filters(opts: dict[str, Any]) -> list[Filter]:
+    filters = []
+    usernames = parse_usernames(opts.get("filter_usernames"), opts.get("filter_usernames_file"))
+    if usernames:
+        filters.append(Filter(ModelName("sentry.user"), "username", frozenset(usernames)))
+    slugs = parse_slugs(opts.get("filter_org_slugs"))
+    if slugs:
+        filters.append(Filter(ModelName("sentry.organization"), "slug", frozenset(slugs)))
+    return filters
+
+
+def export_command(scope: OperationScope) -> Callable[..., None]:
+    """The export subcommand of one scope (its scope-specific options are added by the caller)."""
+
+    @click.argument("dest", default="-", type=click.Path(dir_okay=False, allow_dash=True))
+    @click.option("--findings-file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--indent", default=2, show_default=True, type=click.IntRange(0, 8))
+    @click.option("--no-prompt", is_flag=True, help="Answer yes to every confirmation.")
+    @click.option("--silent", is_flag=True, help="Print nothing but errors.")
+    def command(
+        dest: str,
+        findings_file: Path | None,
+        indent: int,
+        no_prompt: bool,
+        silent: bool,
+        **opts: Any,
+    ) -> None:
+        printer = Printer(silent=silent or dest == "-", no_prompt=no_prompt)
+        filters = _filters(opts)
+        with reported(printer, findings_file, "Export"):
+            with connect(load_endpoints()) as silos, _destination(dest) as out:
+                report = run_export(
+                    out,
+                    graph=silos.graph,
+                    scope=scope,
+                    filters=filters,
+                    sources=dict(silos.relocation),
+                    indent=indent,
+                )
+            printer.echo(
+                f"Exported {sum(report.written.values())} record(s) in {scope.value} "
+                f"scope to {dest}"
+            )
+
+    command.__doc__ = f"Export in {scope.value} scope to DEST (default: standard output)."
+    return command

@@ -1,0 +1,110 @@
+"""``relocate import users|organizations|config|global SRC``."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from region.cli.output import Printer, parse_slugs, parse_usernames, reported
+from region.cli.settings import load_endpoints
+from region.cli.wiring import connect
+from shared.backup.filters import Filter
+from shared.backup.flags import ImportFlags
+from shared.backup.import_filters import org_slug_filters, username_filters
+from shared.backup.imports import ImportReport, ImportRun, plan_import, run_import
+from shared.backup.scopes import OperationScope
+from shared.backup.streaming import ExportContents, read_export
+
+WIPE_QUESTION = (
+    "Proceeding with this operation will irrecoverably delete all existing low-volume data - "
+    "are you sure want to continue?"
+)
+
+
+def _filters(contents: ExportContents, opts: dict[str, Any]) -> list[Filter]:
+    usernames = parse_usernames(opts.get("filter_usernames"), opts.get("filter_usernames_file"))
+    slugs = parse_slugs(opts.get("filter_org_slugs"))
+    filters: list[Filter] = []
+    if usernames:
+        filters += username_filters(contents, usernames)
+    if slugs:
+        filters += org_slug_filters(contents, slugs)
+    return filters
+
+
+def print_report(printer: Printer, report: ImportReport, *, dry_run: bool) -> None:
+    """Per-model counts, and in a dry run every collision the run would resolve."""
+    printer.echo("Plan (dry run, nothing written):" if dry_run else "Imported:")
+    for model, counts in report.counts.items():
+        parts = ", ".join(f"{k} {v}" for k, v in counts.as_dict().items() if k != "in_file" and v)
+        printer.echo(f"  {model}: {counts.in_file} in file; {parts or 'nothing written'}")
+    if dry_run:
+        for finding in report.findings:
+            if finding.kind.value == "CollisionResolved":
+                printer.echo(f"  collision: {finding.model} #{finding.ordinal}: {finding.reason}")
+    printer.echo(f"{report.batches} batch(es), {report.replayed_batches} replayed.")
+
+
+def import_command(scope: OperationScope) -> Callable[..., None]:
+    """The import subcommand of one scope (its scope-specific options are added by the caller)."""
+
+    @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--findings-file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option("--no-prompt", is_flag=True, help="Answer yes to every confirmation.")
+    @click.option("--silent", is_flag=True, help="Print nothing but errors and confirmations.")
+    @click.option("--dry-run", is_flag=True, help="Decide and report everything; write nothing.")
+    @click.option("--strict", is_flag=True, help="Unknown models and fields are errors.")
+    @click.option("--import-uuid", default=None, help="Resume or replay an earlier import run.")
+    @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
+    def command(
+        src: Path,
+        findings_file: Path | None,
+        no_prompt: bool,
+        silent: bool,
+        dry_run: bool,
+        strict: bool,
+        import_uuid: str | None,
+        batch_size: int,
+        **opts: Any,
+    ) -> None:
+        printer = Printer(silent=silent, no_prompt=no_prompt)
+        flags = ImportFlags(
+            import_uuid=import_uuid or uuid.uuid4().hex,
+            merge_users=bool(opts.get("merge_users")),
+            overwrite_configs=bool(opts.get("overwrite_configs")),
+            dry_run=dry_run,
+        )
+        with reported(printer, findings_file, "Import") as findings:
+            endpoints = load_endpoints()
+            with connect(endpoints) as silos:
+                with src.open("rb") as stream:
+                    contents = read_export(stream, str(src), lambda m: m in silos.graph)
+                warnings = plan_import(contents, silos.graph, strict=strict)
+                if (
+                    scope is OperationScope.GLOBAL
+                    and not dry_run
+                    and not printer.confirm(WIPE_QUESTION)
+                ):
+                    printer.echo("Import cancelled.")
+                    return
+                printer.echo(
+                    f"Importing {contents.total} record(s) from {src} in {scope.value} "
+                    f"scope (import uuid {flags.import_uuid})"
+                )
+                run = ImportRun(scope, flags, _filters(contents, opts), batch_size)
+                report = run_import(
+                    contents,
+                    graph=silos.graph,
+                    run=run,
+                    warnings=warnings,
+                    targets=silos.import_targets(endpoints.region_name),
+                )
+            findings.extend([*report.findings, *report.reconciliation()])
+            print_report(printer, report, dry_run=dry_run)
+
+    command.__doc__ = f"Import an export file in {scope.value} scope."
+    return command

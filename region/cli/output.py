@@ -1,0 +1,92 @@
+"""What the CLI prints and writes: Sentry's printer matrix and the findings file."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from shared.backup.errors import RelocationError
+from shared.backup.findings import Finding, FindingKind
+from shared.rpc.errors import RpcError
+
+
+class Printer:
+    """Sentry's printer matrix: --silent hides output (not prompts); --no-prompt answers yes."""
+
+    def __init__(self, *, silent: bool, no_prompt: bool) -> None:
+        self.silent = silent
+        self.no_prompt = no_prompt
+
+    def echo(self, message: str, *, err: bool = False) -> None:
+        """Print unless silent (errors always print)."""
+        if err or not self.silent:
+            click.echo(message, err=err)
+
+    def confirm(self, question: str) -> bool:
+        """Ask, unless --no-prompt answers yes; with no terminal to ask, the answer is no."""
+        if self.no_prompt:
+            return True
+        try:
+            return click.confirm(question, default=False)
+        except click.Abort:
+            return False
+
+
+def parse_usernames(csv: str | None, file: IO[str] | None) -> list[str] | None:
+    """The username allow-list from --filter-usernames or --filter-usernames-file, if any."""
+    if csv is not None and file is not None:
+        raise click.UsageError(
+            "--filter-usernames and --filter-usernames-file are mutually exclusive"
+        )
+    text = file.read() if file is not None else csv
+    names = [u for u in re.split(r"[\s,]+", text or "") if u]
+    return names or None
+
+
+def parse_slugs(csv: str | None) -> list[str] | None:
+    """The organization slug allow-list from --filter-org-slugs, if any."""
+    slugs = [s for s in re.split(r"[\s,]+", csv or "") if s]
+    return slugs or None
+
+
+def write_findings(path: Path | None, findings: list[Finding]) -> None:
+    """Write the findings file: a JSON array, keys sorted."""
+    if path is not None:
+        data: list[dict[str, Any]] = [f.to_json() for f in findings]
+        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+def _error_finding(exc: RelocationError | RpcError) -> Finding:
+    meta = exc.metadata
+    ordinal = meta.get("ordinal")
+    pk = meta.get("pk")
+    return Finding(
+        kind=FindingKind.IMPORT_ERROR,
+        model=meta.get("model", ""),
+        ordinal=int(ordinal) if ordinal and ordinal.isdigit() else 0,
+        left_pk=int(pk) if pk and pk.lstrip("-").isdigit() else None,
+        reason=exc.message,
+        field=meta.get("field"),
+        finding="RpcImportError" if isinstance(exc, RpcError) else type(exc).__name__,
+    )
+
+
+@contextlib.contextmanager
+def reported(printer: Printer, findings_file: Path | None, what: str) -> Iterator[list[Finding]]:
+    """Write the findings file on success and on failure; turn known errors into exit 1."""
+    findings: list[Finding] = []
+    try:
+        yield findings
+    except (RelocationError, RpcError) as exc:
+        findings.append(_error_finding(exc))
+        write_findings(findings_file, findings)
+        reason = f" [{exc.reason}]" if isinstance(exc, RpcError) and exc.reason else ""
+        printer.echo(f"{what} failed{reason}: {exc.message}", err=True)
+        raise SystemExit(1) from None
+    write_findings(findings_file, findings)
