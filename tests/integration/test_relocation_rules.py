@@ -115,7 +115,7 @@ def test_privileges_and_claims_follow_the_scope(pair, tmp_path):
     for scope, (privileged, unclaimed, verified) in expectations.items():
         _import(pair, tmp_path, "global", [], name=f"reset-{scope}.json")
         _import(pair, tmp_path, scope, records, name=f"{scope}.json")
-        ((username, staff, superuser, managed, is_unclaimed, password),) = _users(pair)
+        ((_username, staff, superuser, managed, is_unclaimed, password),) = _users(pair)
         assert (staff, superuser, managed) == (privileged,) * 3, scope
         assert is_unclaimed is unclaimed, scope
         assert (password == records[0]["fields"]["password"]) is (not unclaimed), scope
@@ -150,7 +150,8 @@ def test_merge_users_reuses_the_existing_user_and_skips_its_rows(pair, tmp_path,
     assert [u[0] for u in _users(pair)] == ["owner"]
     assert pair.query("control", "SELECT email FROM sentry_useremail") == [("owner@example.com",)]
     counts = _reconciliation(findings, "sentry.user")
-    assert counts["existing"] == 1 and "inserted" not in counts
+    assert counts["existing"] == 1
+    assert "inserted" not in counts
     assert _reconciliation(findings, "sentry.useremail")["skipped_OwnerMerged"] == 1
     if scope == "config":
         assert pair.query("control", "SELECT permission FROM sentry_userpermission") == [
@@ -158,7 +159,9 @@ def test_merge_users_reuses_the_existing_user_and_skips_its_rows(pair, tmp_path,
         ]
     _, findings = _import(pair, tmp_path, scope, incoming, name="nomerge.json")
     usernames = [u[0] for u in _users(pair)]
-    assert usernames[0] == "owner" and usernames[1].startswith("owner-") and len(usernames) == 2
+    assert usernames[0] == "owner"
+    assert usernames[1].startswith("owner-")
+    assert len(usernames) == 2
     assert _reconciliation(findings, "sentry.user")["inserted"] == 1
 
 
@@ -167,7 +170,8 @@ def test_merged_user_joins_the_imported_org_in_organization_scope(pair, tmp_path
     incoming = [user(3, "owner"), org(4, "some-org"), member(9, 4, 3, role="owner")]
     _import(pair, tmp_path, "organizations", incoming, "--merge-users", name="m.json")
     slugs = dict(pair.query("region", "SELECT id, slug FROM sentry_organization"))
-    assert slugs[1] == "some-org" and len(slugs) == 2
+    assert slugs[1] == "some-org"
+    assert len(slugs) == 2
     (new_org,) = [i for i, s in slugs.items() if i != 1]
     assert slugs[new_org].startswith("some-org-")
     members = pair.query("region", "SELECT organization_id, user_id FROM sentry_organizationmember")
@@ -220,9 +224,11 @@ def test_same_username_and_slug_twice_in_one_file_are_both_imported_suffixed(pai
     ]
     _, findings = _import(pair, tmp_path, "organizations", records)
     usernames = sorted(u[0] for u in _users(pair))
-    assert usernames[0] == "twin" and usernames[1].startswith("twin-")
+    assert usernames[0] == "twin"
+    assert usernames[1].startswith("twin-")
     slugs = sorted(s for (s,) in pair.query("region", "SELECT slug FROM sentry_organization"))
-    assert slugs[0] == "same" and slugs[1].startswith("same-")
+    assert slugs[0] == "same"
+    assert slugs[1].startswith("same-")
     assert _reconciliation(findings, "sentry.user")["inserted"] == 2
     assert _reconciliation(findings, "sentry.organization")["inserted"] == 2
     assert sorted(pair.query("control", "SELECT slug FROM sentry_organizationslugreservation")) == [
@@ -259,7 +265,9 @@ def test_project_pks_are_kept_in_global_scope_and_renumbered_elsewhere(pair, tmp
     ]
     _import(pair, tmp_path, "organizations", records, name="again.json")
     ids = [p for (p,) in pair.query("region", "SELECT id FROM sentry_project ORDER BY id")]
-    assert ids[:2] == [137, 4242] and len(ids) == 4 and set(ids[2:]).isdisjoint({137, 4242})
+    assert ids[:2] == [137, 4242]
+    assert len(ids) == 4
+    assert set(ids[2:]).isdisjoint({137, 4242})
     assert min(ids[2:]) > 4242  # the sequence was advanced past the kept pks
 
 
@@ -291,7 +299,8 @@ def test_invalid_user_fails_before_anything_is_written(pair, tmp_path):
     proc, findings = _import(pair, tmp_path, "global", records, check=False)
     assert proc.returncode == 1
     assert "sentry.user #2 field 'username': longer than 128 characters" in proc.stderr
-    assert findings[-1]["kind"] == "ImportError" and findings[-1]["on"] == ["sentry.user", 2]
+    assert findings[-1]["kind"] == "ImportError"
+    assert findings[-1]["on"] == ["sentry.user", 2]
     assert pair.count("region", "sentry_option") == pair.count("region", "sentry_organization") == 0
     nameless = user(3, "nameless")
     del nameless["fields"]["username"]
@@ -312,11 +321,13 @@ def test_strict_turns_unknown_models_and_fields_into_errors(pair, tmp_path):
     assert kinds == ["UnknownField", "UnknownModel"]
     _import(pair, tmp_path, "global", [], name="reset.json")
     proc, _ = _import(pair, tmp_path, "users", records, "--strict", name="strict.json", check=False)
-    assert proc.returncode == 1 and "sentry.monitor" in proc.stderr
+    assert proc.returncode == 1
+    assert "sentry.monitor" in proc.stderr
     proc, _ = _import(
         pair, tmp_path, "users", records[:1], "--strict", name="strict2.json", check=False
     )
-    assert proc.returncode == 1 and "favourite_colour" in proc.stderr
+    assert proc.returncode == 1
+    assert "favourite_colour" in proc.stderr
     assert pair.count("control", "auth_user") == 0
 
 
