@@ -43,6 +43,14 @@ def do_export_page(
     fields, columns = export_columns(rm.model)
     rows = list(qs.order_by("pk").values_list("pk", *columns)[:limit])
     records = [encode_row(name, fields, row) for row in rows]
+    decide = getattr(rm.model, "relocation_instance_scope", None)
+    if decide is not None:
+        by_name = [f.name for f in fields]
+        records = [
+            r
+            for r, row in zip(records, rows, strict=True)
+            if decide(dict(zip(by_name, row[1:], strict=True))) in scope.admits
+        ]
     next_from_pk = rows[-1][0] if len(rows) == limit else 0
     return orjson.dumps(records), next_from_pk
 

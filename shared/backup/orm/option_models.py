@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from typing_extensions import override
 
+from shared.backup.filters import Filter
 from shared.backup.orm.fields import JsonValueField
+from shared.backup.scopes import OperationScope
+
+# Options that identify or describe one installation; they never move to another.
+INSTANCE_SPECIFIC_KEYS = (
+    "sentry:install-id",
+    "sentry:latest_version",
+    "sentry:last_worker_ping",
+    "sentry:last_worker_version",
+)
 
 
 class BaseOption(models.Model):
@@ -23,3 +36,10 @@ class BaseOption(models.Model):
     @override
     def __str__(self) -> str:
         return f"{self.key}"
+
+    @classmethod
+    def relocation_export_queryset(
+        cls, qs: models.QuerySet[Any], scope: OperationScope, filters: Sequence[Filter]
+    ) -> models.QuerySet[Any]:
+        """Leave out options that describe this installation, not its configuration."""
+        return qs.exclude(key__in=INSTANCE_SPECIFIC_KEYS)
