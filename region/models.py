@@ -1,10 +1,12 @@
-"""Region-silo models: organizations and what hangs off them, region options, bookkeeping.
+"""Region-silo models: organizations and what hangs off them, region options and relays,
+bookkeeping.
 
 Field names are exactly those of Sentry's export records, declared in export order, so a record's
 ``fields`` map onto a model one to one. Same-silo references are ForeignKeys named without ``_id``
-(records carry ``"organization": 1``); references to control-silo users are CrossSiloRef ``*_id``
-integers. Created timestamps default to now but are never ``auto_now``: an import keeps the source
-values. Nullable strings (DJ001) mirror Sentry, whose exports tell null apart from ``""``.
+(records carry ``"organization": 1``); references to control-silo users, and Sentry's implicit
+references (``environment.organization_id``), are CrossSiloRef ``*_id`` integers. Created
+timestamps default to now but are never ``auto_now``: an import keeps the source values. Nullable
+strings (DJ001) mirror Sentry, whose exports tell null apart from ``""``.
 """
 
 from __future__ import annotations
@@ -88,6 +90,28 @@ class OrganizationMember(models.Model):
         return f"member {self.pk} of organization {self.organization_id}"
 
 
+class OrganizationOption(models.Model):
+    """One option of one organization (``sentry.organizationoption``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.organizationoption",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+        collisions=(OnCollision(("key", "organization"), Collision.OVERWRITE),),
+    )
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    key = models.CharField(max_length=64)
+    value = JsonValueField(null=True)
+
+    class Meta:
+        db_table = "sentry_organizationoptions"
+        unique_together = (("organization", "key"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.key} (organization {self.organization_id})"
+
+
 class Team(models.Model):
     """A team within an organization (``sentry.team``)."""
 
@@ -141,6 +165,8 @@ class Project(models.Model):
     relocation: ClassVar[Relocation] = Relocation(
         name="sentry.project",
         scopes=frozenset({RelocationScope.ORGANIZATION}),
+        # A full restore keeps project ids, so DSNs and SDK configuration keep working.
+        keep_pk_in_global=True,
     )
 
     slug = models.SlugField(max_length=100)
@@ -222,6 +248,8 @@ class ProjectOption(models.Model):
     relocation: ClassVar[Relocation] = Relocation(
         name="sentry.projectoption",
         scopes=frozenset({RelocationScope.ORGANIZATION}),
+        # Creating a project may already have created its options: write onto those rows.
+        collisions=(OnCollision(("key", "project"), Collision.OVERWRITE),),
     )
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE)
@@ -248,6 +276,122 @@ class Option(BaseOption):
 
     class Meta:
         db_table = "sentry_option"
+
+
+class Environment(models.Model):
+    """A named deployment environment of an organization (``sentry.environment``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.environment",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    # Sentry's implicit foreign key: an integer without a database constraint.
+    organization_id = CrossSiloRef(to="sentry.organization")
+    name = models.CharField(max_length=64)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sentry_environment"
+        unique_together = (("organization_id", "name"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.name}"
+
+
+class EnvironmentProject(models.Model):
+    """An environment's use by one project (``sentry.environmentproject``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.environmentproject",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    environment = models.ForeignKey(Environment, on_delete=models.CASCADE)
+    is_hidden = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        db_table = "sentry_environmentproject"
+        unique_together = (("project", "environment"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"environment {self.environment_id} in project {self.project_id}"
+
+
+class Rule(models.Model):
+    """An issue alert rule of one project (``sentry.rule``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.rule",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE)
+    # Sentry's implicit foreign key to the environment the rule is limited to, if any.
+    environment_id = CrossSiloRef(to="sentry.environment", null=True, blank=True)
+    label = models.CharField(max_length=256)
+    # JSON text (conditions, actions, frequency), kept verbatim.
+    data = models.TextField(default="{}", blank=True)
+    status = models.PositiveIntegerField(default=0, db_index=True)
+    source = models.PositiveIntegerField(default=0)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sentry_rule"
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.label}"
+
+
+class Relay(models.Model):
+    """A Relay the instance trusts, identified by its id and public key (``sentry.relay``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.relay",
+        scopes=frozenset({RelocationScope.CONFIG}),
+        collisions=(OnCollision(("relay_id",), Collision.KEEP_OR_OVERWRITE),),
+    )
+
+    relay_id = models.CharField(max_length=64, unique=True)
+    public_key = models.CharField(max_length=200)
+    first_seen = models.DateTimeField(null=True, default=None)
+    last_seen = models.DateTimeField(null=True, default=None)
+    is_internal = models.BooleanField(null=True, default=None)
+
+    class Meta:
+        db_table = "sentry_relay"
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.relay_id}"
+
+
+class RelayUsage(models.Model):
+    """When one Relay ran one version (``sentry.relayusage``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.relayusage",
+        scopes=frozenset({RelocationScope.CONFIG}),
+        collisions=(OnCollision(("relay_id", "version"), Collision.KEEP_OR_OVERWRITE),),
+    )
+
+    relay_id = models.CharField(max_length=64)
+    version = models.CharField(max_length=32, default="0.0.1")
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    public_key = models.CharField(max_length=200, null=True, blank=True, db_index=True)  # noqa: DJ001
+
+    class Meta:
+        db_table = "sentry_relayusage"
+        unique_together = (("relay_id", "version"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.relay_id} {self.version}"
 
 
 class RegionImportChunk(BaseImportChunk):

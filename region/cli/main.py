@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from region.cli import dev
+from region.cli.backup import backup_group
 from region.cli.export_command import export_command
 from region.cli.import_command import import_command
 from region.cli.settings import DEFAULT_DATA_DIR
@@ -85,6 +86,8 @@ def export_group() -> None:
 for _name, _scope in SCOPES.items():
     import_group.command(name=_name)(_with(IMPORT_OPTIONS[_name], import_command(_scope)))
     export_group.command(name=_name)(_with(EXPORT_OPTIONS[_name], export_command(_scope)))
+
+cli.add_command(backup_group)
 
 
 @cli.command()

@@ -7,29 +7,14 @@ import json
 import pytest
 
 from region.cli.wiring import connect
+from shared.backup.catalog import MODEL_SILOS
+from shared.backup.scopes import OperationScope
 from tests.integration.conftest import endpoints, normalized, run_cli, write_export
 from tests.support.instance import generate
 
 pytestmark = pytest.mark.integration
 
-CARRIED = {
-    "sentry.user",
-    "sentry.email",
-    "sentry.useremail",
-    "sentry.userpermission",
-    "sentry.userrole",
-    "sentry.userroleuser",
-    "sentry.controloption",
-    "sentry.organization",
-    "sentry.organizationmember",
-    "sentry.organizationmemberteam",
-    "sentry.team",
-    "sentry.project",
-    "sentry.projectteam",
-    "sentry.projectkey",
-    "sentry.projectoption",
-    "sentry.option",
-}
+CARRIED = set(MODEL_SILOS)
 
 
 def test_global_export_import_export_round_trip_is_lossless(silo_pair_factory, tmp_path):
@@ -72,32 +57,26 @@ def test_scoped_exports_hold_only_admitted_models(silo_pair_factory, tmp_path):
     pair = silo_pair_factory()
     src = write_export(tmp_path / "source.json", generate(users=4, orgs=2, seed=3))
     run_cli(pair, "import", "global", str(src), "--no-prompt")
-    expected = {
-        "users": {"sentry.user", "sentry.email", "sentry.useremail"},
-        "organizations": {
-            "sentry.user",
-            "sentry.email",
-            "sentry.useremail",
-            "sentry.organization",
-            "sentry.organizationmember",
-            "sentry.organizationmemberteam",
-            "sentry.team",
-            "sentry.project",
-            "sentry.projectteam",
-            "sentry.projectkey",
-            "sentry.projectoption",
-        },
-        "config": {
-            "sentry.user",
-            "sentry.email",
-            "sentry.useremail",
-            "sentry.userpermission",
-            "sentry.userrole",
-            "sentry.userroleuser",
-            "sentry.controloption",
-            "sentry.option",
-        },
+    with connect(endpoints(pair)) as silos:
+        graph = silos.graph
+    scopes = {
+        "users": OperationScope.USER,
+        "organizations": OperationScope.ORGANIZATION,
+        "config": OperationScope.CONFIG,
     }
+    # Every model declared in the scope appears, and nothing else does (Sentry's scoping tests).
+    expected = {
+        name: {m for m in CARRIED if scope.admits_any(graph.get(m).scopes)}
+        for name, scope in scopes.items()
+    }
+    assert expected["users"] == {
+        "sentry.user",
+        "sentry.email",
+        "sentry.useremail",
+        "sentry.useroption",
+    }
+    assert "sentry.apitoken" in expected["config"]
+    assert "sentry.authenticator" not in expected["config"] | expected["organizations"]
     for scope, models in expected.items():
         out = tmp_path / f"{scope}.json"
         run_cli(pair, "export", scope, str(out))

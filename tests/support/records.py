@@ -44,7 +44,7 @@ def email(pk: int, address: str) -> Record:
     return record("sentry.email", pk, email=address, date_added=WHEN)
 
 
-def useremail(pk: int, user_pk: int, address: str, **fields: Any) -> Record:
+def useremail(pk: int, user_pk: int | list[str], address: str, **fields: Any) -> Record:
     """A user's email address, verified unless told otherwise."""
     base = {
         "user": user_pk,

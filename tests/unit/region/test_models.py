@@ -25,10 +25,19 @@ CONTROL_NAMES = (
     "sentry.user",
     "sentry.email",
     "sentry.useremail",
+    "sentry.userip",
+    "sentry.useroption",
     "sentry.userpermission",
     "sentry.userrole",
     "sentry.userroleuser",
+    "sentry.authenticator",
     "sentry.controloption",
+    "sentry.apiapplication",
+    "sentry.apitoken",
+    "sentry.apikey",
+    "sentry.orgauthtoken",
+    "sentry.integration",
+    "sentry.organizationintegration",
 )
 
 # Field lists of export-format.md section 4, in file order (optional ones included).
@@ -96,11 +105,28 @@ EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
     "sentry.projectoption": ("project", "key", "value"),
     "sentry.projectteam": ("project", "team"),
     "sentry.option": ("key", "last_updated", "last_updated_by", "value"),
+    "sentry.relay": ("relay_id", "public_key", "first_seen", "last_seen", "is_internal"),
+    "sentry.relayusage": ("relay_id", "version", "first_seen", "last_seen", "public_key"),
+    "sentry.rule": (
+        "project",
+        "environment_id",
+        "label",
+        "data",
+        "status",
+        "source",
+        "owner",
+        "date_added",
+    ),
+    # Not in section 4: Sentry's model fields.
+    "sentry.organizationoption": ("organization", "key", "value"),
+    "sentry.environment": ("organization_id", "name", "date_added"),
+    "sentry.environmentproject": ("project", "environment", "is_hidden"),
 }
 
 # Export fields we deliberately do not carry, with the reason.
 NOT_CARRIED: dict[tuple[str, str], str] = {
     ("sentry.team", "actor"): "FK to sentry.actor, which left Sentry's graph; only old exports",
+    ("sentry.rule", "owner"): "FK to sentry.actor, which left Sentry's graph; only old exports",
 }
 
 
@@ -164,6 +190,32 @@ EXPECTED: dict[str, Expected] = {
         frozenset({("key", "project")}),
     ),
     "sentry.option": Expected(CONFIG, unique_sets=frozenset({("key",)})),
+    "sentry.organizationoption": Expected(
+        ORG,
+        frozenset({_fk("organization", "sentry.organization")}),
+        frozenset({("key", "organization")}),
+    ),
+    "sentry.environment": Expected(
+        ORG,
+        frozenset({_fk("organization_id", "sentry.organization")}),
+        frozenset({("name", "organization_id")}),
+    ),
+    "sentry.environmentproject": Expected(
+        ORG,
+        frozenset({_fk("project", "sentry.project"), _fk("environment", "sentry.environment")}),
+        frozenset({("environment", "project")}),
+    ),
+    "sentry.rule": Expected(
+        ORG,
+        frozenset(
+            {
+                _fk("project", "sentry.project"),
+                _fk("environment_id", "sentry.environment", nullable=True),
+            }
+        ),
+    ),
+    "sentry.relay": Expected(CONFIG, unique_sets=frozenset({("relay_id",)})),
+    "sentry.relayusage": Expected(CONFIG, unique_sets=frozenset({("relay_id", "version")})),
 }
 
 
@@ -203,6 +255,12 @@ def test_fields_are_the_export_fields_in_file_order(registry, name):
         ("sentry.projectkey", ("secret_key",), Collision.REGENERATE, False, ()),
         ("sentry.option", ("key",), Collision.KEEP_OR_OVERWRITE, False, ()),
         ("sentry.team", ("organization", "slug"), Collision.ERROR, False, ()),
+        ("sentry.projectoption", ("key", "project"), Collision.OVERWRITE, False, ()),
+        ("sentry.organizationoption", ("key", "organization"), Collision.OVERWRITE, False, ()),
+        ("sentry.relay", ("relay_id",), Collision.KEEP_OR_OVERWRITE, False, ()),
+        ("sentry.relayusage", ("relay_id", "version"), Collision.KEEP_OR_OVERWRITE, False, ()),
+        ("sentry.environment", ("name", "organization_id"), Collision.ERROR, False, ()),
+        ("sentry.environmentproject", ("environment", "project"), Collision.ERROR, False, ()),
     ],
 )
 def test_collision_policies(registry, name, fields, action, case_insensitive, also_clear):
@@ -210,6 +268,16 @@ def test_collision_policies(registry, name, fields, action, case_insensitive, al
     assert policy.action is action
     assert policy.case_insensitive is case_insensitive
     assert policy.also_clear == also_clear
+    assert policy.when_null == ()
+
+
+def test_only_projects_keep_their_pk_in_global_scope(registry):
+    kept = {n for n, m in registry.models.items() if m.declaration.keep_pk_in_global}
+    assert kept == {"sentry.project"}
+
+
+def test_no_region_model_is_skipped_for_a_merged_owner(registry):
+    assert not any(m.declaration.skip_when_owner_merged for m in registry.models.values())
 
 
 def test_only_organization_records_a_slug(registry):
@@ -227,9 +295,15 @@ def test_registry_tells_control_models_apart_from_unknown_and_excluded_ones(regi
 
 
 def test_cross_silo_refs_have_no_database_constraint():
-    for name in ("user_id", "inviter_id"):
-        field = region_models.OrganizationMember._meta.get_field(name)
-        assert not field.is_relation
+    refs = (
+        (region_models.OrganizationMember, "user_id"),
+        (region_models.OrganizationMember, "inviter_id"),
+        (region_models.Environment, "organization_id"),
+        (region_models.Rule, "environment_id"),
+    )
+    for model, name in refs:
+        field = model._meta.get_field(name)
+        assert not field.is_relation, (model, name)
         assert isinstance(field, models.BigIntegerField)
 
 
@@ -248,6 +322,12 @@ def test_tables_are_named_like_sentrys():
             region_models.OrganizationMemberTeam,
             region_models.ProjectOption,
             region_models.RegionImportChunk,
+            region_models.OrganizationOption,
+            region_models.Environment,
+            region_models.EnvironmentProject,
+            region_models.Rule,
+            region_models.Relay,
+            region_models.RelayUsage,
         )
     }
     assert tables == {
@@ -256,6 +336,12 @@ def test_tables_are_named_like_sentrys():
         "sentry.organizationmemberteam": "sentry_organizationmember_teams",
         "sentry.projectoption": "sentry_projectoptions",
         "sentry.regionimportchunk": "sentry_regionimportchunk",
+        "sentry.organizationoption": "sentry_organizationoptions",
+        "sentry.environment": "sentry_environment",
+        "sentry.environmentproject": "sentry_environmentproject",
+        "sentry.rule": "sentry_rule",
+        "sentry.relay": "sentry_relay",
+        "sentry.relayusage": "sentry_relayusage",
     }
 
 
@@ -267,7 +353,18 @@ def test_graph_with_control_orders_dependencies_first(registry, control_descript
     assert order.index("sentry.organization") < order.index("sentry.team")
     assert order.index("sentry.team") < order.index("sentry.projectteam")
     assert order.index("sentry.user") < order.index("sentry.organizationmember")
-    assert len(order) == len(EXPECTED) + len(CONTROL_NAMES)
+    assert order.index("sentry.organization") < order.index("sentry.environment")
+    for dependent in ("sentry.environmentproject", "sentry.rule"):
+        assert order.index("sentry.environment") < order.index(dependent)
+        assert order.index("sentry.project") < order.index(dependent)
+    # Control models that reference region ones come after them, across silos.
+    for dependent in ("sentry.useroption", "sentry.orgauthtoken"):
+        assert order.index("sentry.project") < order.index(dependent)
+    for dependent in ("sentry.apikey", "sentry.organizationintegration", "sentry.apitoken"):
+        assert order.index("sentry.organization") < order.index(dependent)
+    assert order.index("sentry.integration") < order.index("sentry.organizationintegration")
+    assert order.index("sentry.apiapplication") < order.index("sentry.apitoken")
+    assert len(order) == len(EXPECTED) + len(CONTROL_NAMES) == 31
 
 
 def test_migrations_are_up_to_date():
@@ -319,3 +416,62 @@ def test_duplicate_import_chunk_is_refused():
     region_models.RegionImportChunk.objects.create(**fields)
     with pytest.raises(IntegrityError), transaction.atomic():
         region_models.RegionImportChunk.objects.create(**fields)
+
+
+@pytest.mark.usefixtures("db")
+def test_defaults_of_new_models_fill_fields_older_exports_lack():
+    org = region_models.Organization.objects.create(name="Acme", slug="acme")
+    project = region_models.Project.objects.create(organization=org, slug="web", name="Web")
+    env = region_models.Environment.objects.create(organization_id=org.pk, name="production")
+    env_project = region_models.EnvironmentProject.objects.create(project=project, environment=env)
+    rule = region_models.Rule.objects.create(project=project, label="Notify")
+    relay = region_models.Relay.objects.create(relay_id="r", public_key="k")
+    usage = region_models.RelayUsage.objects.create(relay_id="r")
+    for obj in (env_project, rule, relay, usage):
+        obj.refresh_from_db()
+    assert env_project.is_hidden is None
+    assert (rule.environment_id, rule.data, rule.status, rule.source) == (None, "{}", 0, 0)
+    assert (relay.first_seen, relay.last_seen, relay.is_internal) == (None, None, None)
+    assert (usage.version, usage.public_key) == ("0.0.1", None)
+
+
+@pytest.mark.usefixtures("db")
+def test_new_unique_sets_are_enforced_by_the_database():
+    org = region_models.Organization.objects.create(name="Acme", slug="acme")
+    project = region_models.Project.objects.create(organization=org, slug="web", name="Web")
+    env = region_models.Environment.objects.create(organization_id=org.pk, name="production")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        region_models.Environment.objects.create(organization_id=org.pk, name="production")
+    region_models.EnvironmentProject.objects.create(project=project, environment=env)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        region_models.EnvironmentProject.objects.create(project=project, environment=env)
+    region_models.OrganizationOption.objects.create(organization=org, key="k", value="1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        region_models.OrganizationOption.objects.create(organization=org, key="k", value="2")
+    region_models.Relay.objects.create(relay_id="r", public_key="k")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        region_models.Relay.objects.create(relay_id="r", public_key="k2")
+    region_models.RelayUsage.objects.create(relay_id="r", version="24.2.0")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        region_models.RelayUsage.objects.create(relay_id="r", version="24.2.0")
+
+
+@pytest.mark.usefixtures("db")
+@pytest.mark.parametrize("value", ["true", '["password"]', 0, False, {"k": [1]}, None])
+def test_organization_option_values_round_trip_as_any_json(value):
+    org = region_models.Organization.objects.create(name="Acme", slug="acme")
+    option = region_models.OrganizationOption.objects.create(
+        organization=org, key="sentry:test", value=value
+    )
+    option.refresh_from_db()
+    assert option.value == value
+
+
+@pytest.mark.usefixtures("db")
+def test_rule_data_is_kept_as_exported_text():
+    org = region_models.Organization.objects.create(name="Acme", slug="acme")
+    project = region_models.Project.objects.create(organization=org, slug="web", name="Web")
+    data = '{"action_match": "all", "actions": [], "conditions": [], "frequency": 30}'
+    rule = region_models.Rule.objects.create(project=project, label="Notify", data=data)
+    rule.refresh_from_db()
+    assert rule.data == data

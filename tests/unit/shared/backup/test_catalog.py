@@ -14,6 +14,15 @@ SENTRY_CONTROL = {
     "sentry.userrole",
     "sentry.userroleuser",
     "sentry.controloption",
+    "sentry.userip",
+    "sentry.useroption",
+    "sentry.authenticator",
+    "sentry.apiapplication",
+    "sentry.apitoken",
+    "sentry.apikey",
+    "sentry.orgauthtoken",
+    "sentry.integration",
+    "sentry.organizationintegration",
 }
 SENTRY_REGION = {
     "sentry.organization",
@@ -25,6 +34,12 @@ SENTRY_REGION = {
     "sentry.projectkey",
     "sentry.projectoption",
     "sentry.option",
+    "sentry.relay",
+    "sentry.relayusage",
+    "sentry.rule",
+    "sentry.environment",
+    "sentry.environmentproject",
+    "sentry.organizationoption",
 }
 
 

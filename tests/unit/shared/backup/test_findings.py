@@ -74,10 +74,13 @@ def test_skipping_kinds_are_exactly_those_that_drop_the_record() -> None:
         FindingKind.OUT_OF_SCOPE,
         FindingKind.FILTERED,
         FindingKind.UNKNOWN_MODEL,
+        FindingKind.OWNER_MERGED,
     } == SKIPPING_KINDS
     for kept in (
         FindingKind.UNKNOWN_FIELD,
         FindingKind.COLLISION_RESOLVED,
         FindingKind.REFERENCE_NULLED,
+        FindingKind.RECONCILIATION,
+        FindingKind.IMPORT_ERROR,
     ):
         assert kept not in SKIPPING_KINDS

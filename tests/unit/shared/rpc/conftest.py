@@ -45,6 +45,10 @@ class TinyRelocationServicer(pb_grpc.RelocationServiceServicer):
     def ExportByModel(self, request, context):
         context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
 
+    @override
+    def ClearModels(self, request, context):
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
+
 
 StartServer = Callable[..., tuple[str, TinyRelocationServicer]]
 
