@@ -16,6 +16,7 @@ import hashlib
 import json
 import secrets
 import string
+import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -24,6 +25,7 @@ from django.utils import timezone
 from typing_extensions import override
 
 from shared.backup.declarations import Collision, OnCollision, RecordContext, Relocation
+from shared.backup.errors import InstanceInvalidError
 from shared.backup.filters import Filter
 from shared.backup.orm.chunk_models import BaseImportChunk
 from shared.backup.orm.fields import CrossSiloRef, FlagsField, JsonValueField
@@ -317,6 +319,16 @@ class UserIP(models.Model):
             values.update(first_seen=now, last_seen=now)
 
 
+def _json_text_value(value: object) -> object:
+    """An option value as meant: JSON text in a string is decoded, anything else kept."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
 class UserOption(models.Model):
     """One setting of one user, global or for one organization or project (``sentry.useroption``).
 
@@ -348,6 +360,17 @@ class UserOption(models.Model):
     @override
     def __str__(self) -> str:
         return f"{self.key} (user {self.user_id})"
+
+    @classmethod
+    def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
+        """Refuse a ``timezone`` option naming no known time zone (Sentry validates it too)."""
+        if values.get("key") != "timezone":
+            return
+        zone = _json_text_value(values.get("value"))
+        if not isinstance(zone, str) or zone not in zoneinfo.available_timezones():
+            raise InstanceInvalidError(
+                ctx.model, ctx.ordinal, f"unknown time zone {zone!r}", field="value", pk=ctx.old_pk
+            )
 
 
 class Authenticator(models.Model):

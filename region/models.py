@@ -12,13 +12,13 @@ strings (DJ001) mirror Sentry, whose exports tell null apart from ``""``.
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
 from typing_extensions import override
 
-from shared.backup.declarations import Collision, OnCollision, Relocation
+from shared.backup.declarations import Collision, OnCollision, RecordContext, Relocation
 from shared.backup.orm.chunk_models import BaseImportChunk
 from shared.backup.orm.fields import CrossSiloRef, FlagsField, JsonValueField
 from shared.backup.orm.option_models import BaseOption
@@ -28,6 +28,10 @@ from shared.backup.scopes import RelocationScope
 def generate_key() -> str:
     """A fresh 32-hex-character DSN key, like Sentry's ``ProjectKey.generate_api_key``."""
     return uuid.uuid4().hex
+
+
+# Sentry's OrganizationStatus for an organization a relocation imported and nobody approved yet.
+RELOCATION_PENDING_APPROVAL = 3
 
 
 class Organization(models.Model):
@@ -55,6 +59,12 @@ class Organization(models.Model):
     @override
     def __str__(self) -> str:
         return f"{self.slug}"
+
+    @classmethod
+    def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
+        """With --hide-organizations, imported organizations wait for approval (status 3)."""
+        if ctx.flags.hide_organizations:
+            values["status"] = RELOCATION_PENDING_APPROVAL
 
 
 class OrganizationMember(models.Model):

@@ -77,6 +77,7 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
             merge_users=bool(opts.get("merge_users")),
             overwrite_configs=bool(opts.get("overwrite_configs")),
             dry_run=dry_run,
+            hide_organizations=bool(opts.get("hide_organizations")),
         )
         with reported(printer, findings_file, "Import") as findings:
             endpoints = load_endpoints()

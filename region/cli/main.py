@@ -38,6 +38,10 @@ _USERNAMES = (
 _ORG_SLUGS = (
     click.option("--filter-org-slugs", default=None, help="Comma-separated organization slugs."),
 )
+_HIDE = (
+    click.option("--hide-organizations", is_flag=True,
+                 help="Imported organizations stay hidden, pending approval."),
+)
 _MERGE = (
     click.option(
         "--merge-users",
@@ -55,7 +59,7 @@ _OVERWRITE = (
 # Sentry's flags per scope: which options each import and export subcommand takes.
 IMPORT_OPTIONS = {
     "users": (*_USERNAMES, *_MERGE),
-    "organizations": (*_ORG_SLUGS, *_MERGE),
+    "organizations": (*_ORG_SLUGS, *_MERGE, *_HIDE),
     "config": (*_USERNAMES, *_MERGE, *_OVERWRITE),
     "global": (),
 }

@@ -93,3 +93,9 @@ class RecordContext:
     flags: ImportFlags
     references: Mapping[str, PkMapping] = field(default_factory=dict)
     """Reference field -> where the referenced record went (its new pk, kind and slug)."""
+    model: str = ""
+    """The record's model, for errors a hook raises (InstanceInvalidError)."""
+    ordinal: int = 0
+    """The record's ordinal within its model."""
+    old_pk: int | None = None
+    """The record's source pk."""

@@ -35,6 +35,8 @@ class FieldKind(enum.StrEnum):
     FLOAT = "float"
     # The integer primary key of another record.
     REFERENCE = "reference"
+    # An IPv4 or IPv6 address string.
+    IP_ADDRESS = "ip_address"
 
 
 @dataclass(frozen=True, slots=True)

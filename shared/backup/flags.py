@@ -17,3 +17,5 @@ class ImportFlags:
     """Overwrite colliding configuration rows instead of keeping the existing ones."""
     dry_run: bool = False
     """Decide and report everything, write nothing."""
+    hide_organizations: bool = False
+    """Imported organizations stay hidden, pending approval (a relocation's imports)."""

@@ -7,6 +7,7 @@ import half-written: the first bad record fails the run before the first batch i
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -102,6 +103,16 @@ def _is_datetime(value: object) -> bool:
     return True
 
 
+def _is_ip_address(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
 _KIND_CHECKS: dict[FieldKind, Callable[[object], bool]] = {
     # Bit flags come as decimal strings in real exports.
     FieldKind.INTEGER: lambda v: (
@@ -113,6 +124,7 @@ _KIND_CHECKS: dict[FieldKind, Callable[[object], bool]] = {
     # Django's text fields take numbers too (they store their text).
     FieldKind.STRING: lambda v: isinstance(v, str | float) or _is_integer(v),
     FieldKind.DATETIME: _is_datetime,
+    FieldKind.IP_ADDRESS: _is_ip_address,
     FieldKind.JSON: lambda v: True,
 }
 

@@ -331,6 +331,7 @@ def encode_import_flags(flags: ImportFlags) -> relocation_service_pb2.ImportFlag
         merge_users=flags.merge_users,
         overwrite_configs=flags.overwrite_configs,
         dry_run=flags.dry_run,
+        hide_organizations=flags.hide_organizations,
     )
 
 
@@ -341,4 +342,5 @@ def decode_import_flags(msg: relocation_service_pb2.ImportFlags) -> ImportFlags:
         merge_users=msg.merge_users,
         overwrite_configs=msg.overwrite_configs,
         dry_run=msg.dry_run,
+        hide_organizations=msg.hide_organizations,
     )

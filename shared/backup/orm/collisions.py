@@ -29,6 +29,9 @@ class Resolution:
 
     reused: dict[int, tuple[int, ImportKind]] = field(default_factory=dict)
     """Ordinal -> (existing pk, EXISTING or OVERWRITE); these records are not inserted."""
+    aliases: dict[int, int] = field(default_factory=dict)
+    """Ordinal -> ordinal of an earlier record of the batch with the same identity (REUSE-like
+    policies): not inserted, mapped onto that record's row as EXISTING."""
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -54,7 +57,9 @@ def resolve_collisions(
     batch = _Batch(model, wire_name, flags, regenerate)
     result = Resolution()
     for policy in policies:
-        pending = [r for r in records if r.ordinal not in result.reused]
+        pending = [
+            r for r in records if r.ordinal not in result.reused and r.ordinal not in result.aliases
+        ]
         action = _effective_action(policy, flags)
         if action is Collision.ERROR or not pending:
             continue
@@ -130,7 +135,7 @@ def _apply(
     result: Resolution,
 ) -> None:
     """Resolve the batch's collisions with existing rows and among its own records."""
-    seen: set[tuple[Any, ...]] = set()
+    seen: dict[tuple[Any, ...], int] = {}
     suffix_needed: list[DecodedRecord] = []
     reuse_kind = {
         Collision.REUSE: ImportKind.EXISTING,
@@ -145,10 +150,12 @@ def _apply(
             continue
         clash_pk = existing.get(key)
         if clash_pk is None and key not in seen:
-            seen.add(key)
+            seen[key] = record.ordinal
             continue
         if action in reuse_kind and clash_pk is not None:
             result.reused[record.ordinal] = (clash_pk, reuse_kind[action])
+        elif action in reuse_kind:
+            result.aliases[record.ordinal] = seen[key]
         elif action is Collision.REGENERATE:
             batch.regenerate(record)
             result.findings.append(_changed(batch.wire_name, record, policy, "regenerated"))
@@ -158,9 +165,8 @@ def _apply(
             result.findings.append(_changed(batch.wire_name, record, policy, "cleared"))
         elif action is Collision.SUFFIX:
             suffix_needed.append(record)
-        # A duplicate within the batch under REUSE/OVERWRITE is left to the database.
     if suffix_needed:
-        _suffix(batch, policy, suffix_needed, existing, seen, result)
+        _suffix(batch, policy, suffix_needed, existing, set(seen), result)
 
 
 def _changed(wire_name: str, record: DecodedRecord, policy: OnCollision, what: str) -> Finding:

@@ -80,6 +80,12 @@ def _decode_value(
     except ValidationError as exc:
         reason = "; ".join(exc.messages)
         raise InstanceInvalidError(model, ordinal, reason, field=f.name, pk=pk) from None
+    if isinstance(f, models.GenericIPAddressField):
+        try:
+            f.run_validators(converted)
+        except ValidationError as exc:
+            reason = "; ".join(exc.messages)
+            raise InstanceInvalidError(model, ordinal, reason, field=f.name, pk=pk) from None
     if isinstance(converted, dt.datetime) and converted.tzinfo is None:
         converted = converted.replace(tzinfo=dt.UTC)
     max_length = getattr(f, "max_length", None)

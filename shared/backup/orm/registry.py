@@ -131,6 +131,7 @@ def describe(model: type[models.Model], declaration: Relocation, silo: Silo) -> 
 
 
 _KINDS: tuple[tuple[type[models.Field[Any, Any]], FieldKind], ...] = (
+    (models.GenericIPAddressField, FieldKind.IP_ADDRESS),
     (models.ForeignKey, FieldKind.REFERENCE),
     (CrossSiloRef, FieldKind.REFERENCE),
     (models.BooleanField, FieldKind.BOOLEAN),

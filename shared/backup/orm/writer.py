@@ -31,9 +31,11 @@ class BatchContext:
     filters: Sequence[Filter]
     pk_map: PrimaryKeyMap
 
-    def for_record(self, record: DecodedRecord) -> RecordContext:
+    def for_record(self, record: DecodedRecord, model: str) -> RecordContext:
         """The context a model hook sees for one record."""
-        return RecordContext(self.scope, self.flags, record.references)
+        return RecordContext(
+            self.scope, self.flags, record.references, model, record.ordinal, record.old_pk
+        )
 
 
 @dataclass(slots=True)
@@ -76,7 +78,7 @@ def write_batch(
     normalize = getattr(rm.model, "relocation_normalize", None)
     if normalize is not None:
         for record in records:
-            normalize(record.values, ctx.for_record(record))
+            normalize(record.values, ctx.for_record(record, name))
     resolution = resolve_collisions(
         rm.model,
         name,
@@ -86,8 +88,28 @@ def write_batch(
         lambda record: _regenerate(rm, record, ctx),
     )
     outcome.findings.extend(resolution.findings)
-    _write(rm, records, resolution.reused, ctx, outcome)
+    _write(
+        rm,
+        [r for r in records if r.ordinal not in resolution.aliases],
+        resolution.reused,
+        ctx,
+        outcome,
+    )
+    _map_aliases(records, resolution.aliases, outcome)
     return outcome
+
+
+def _map_aliases(
+    records: list[DecodedRecord], aliases: dict[int, int], outcome: BatchOutcome
+) -> None:
+    """Map each duplicate of an earlier record of the batch onto that record's row."""
+    old_pk_of = {r.ordinal: r.old_pk for r in records}
+    for record in records:
+        first = aliases.get(record.ordinal)
+        if first is None:
+            continue
+        target = outcome.mapped[old_pk_of[first]]
+        outcome.mapped[record.old_pk] = PkMapping(target.new_pk, ImportKind.EXISTING, target.slug)
 
 
 def _write(
@@ -120,7 +142,7 @@ def _regenerate(rm: RelocatableModel, record: DecodedRecord, ctx: BatchContext) 
     """Fresh secrets for a record whose secret collided: the model's hook, else a 32-hex value."""
     hook = getattr(rm.model, "relocation_regenerate", None)
     if hook is not None:
-        hook(record.values, ctx.for_record(record))
+        hook(record.values, ctx.for_record(record, rm.descriptor.name))
         return
     for policy in rm.declaration.collisions:
         for name in policy.fields:

@@ -42,6 +42,8 @@ class _FieldKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FieldKind.V
     """A JSON number."""
     FIELD_KIND_REFERENCE: _FieldKind.ValueType  # 7
     """An integer primary key of another record."""
+    FIELD_KIND_IP_ADDRESS: _FieldKind.ValueType  # 8
+    """An IPv4 or IPv6 address string."""
 
 class FieldKind(_FieldKind, metaclass=_FieldKindEnumTypeWrapper):
     """FieldKind is the JSON shape a field's value takes in an export record."""
@@ -62,6 +64,8 @@ FIELD_KIND_FLOAT: FieldKind.ValueType  # 6
 """A JSON number."""
 FIELD_KIND_REFERENCE: FieldKind.ValueType  # 7
 """An integer primary key of another record."""
+FIELD_KIND_IP_ADDRESS: FieldKind.ValueType  # 8
+"""An IPv4 or IPv6 address string."""
 Global___FieldKind: _TypeAlias = FieldKind  # noqa: Y015
 
 @_typing.final

@@ -28,7 +28,7 @@ from shared.rpc.gen.relocate.relocation.v1 import pk_map_pb2 as relocate_dot_rel
 from shared.rpc.gen.relocate.relocation.v1 import scope_pb2 as relocate_dot_relocation_dot_v1_dot_scope__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/relocate/relocation/v1/relocation_service.proto\x12\x16relocate.relocation.v1\x1a$relocate/relocation/v1/finding.proto\x1a\"relocate/relocation/v1/model.proto\x1a#relocate/relocation/v1/pk_map.proto\x1a\"relocate/relocation/v1/scope.proto\"\x13\n\x11ListModelsRequest\"[\n\x12ListModelsResponse\x12\x0c\n\x04silo\x18\x01 \x01(\t\x12\x37\n\x06models\x18\x02 \x03(\x0b\x32\'.relocate.relocation.v1.ModelDescriptor\"c\n\x0bImportFlags\x12\x13\n\x0bmerge_users\x18\x01 \x01(\x08\x12\x19\n\x11overwrite_configs\x18\x02 \x01(\x08\x12\x13\n\x0bimport_uuid\x18\x03 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x04 \x01(\x08\"6\n\x06\x46ilter\x12\r\n\x05model\x18\x01 \x01(\t\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x0e\n\x06values\x18\x03 \x03(\t\"\xa3\x02\n\x14ImportByModelRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12\x35\n\x05scope\x18\x02 \x01(\x0e\x32&.relocate.relocation.v1.OperationScope\x12\x32\n\x05\x66lags\x18\x03 \x01(\x0b\x32#.relocate.relocation.v1.ImportFlags\x12/\n\x07\x66ilters\x18\x04 \x03(\x0b\x32\x1e.relocate.relocation.v1.Filter\x12\x35\n\x06pk_map\x18\x05 \x01(\x0b\x32%.relocate.relocation.v1.PrimaryKeyMap\x12\x14\n\x0crecords_json\x18\x06 \x01(\x0c\x12\x13\n\x0bmin_ordinal\x18\x07 \x01(\x03\"\xac\x02\n\x0bImportChunk\x12\x13\n\x0bimport_uuid\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x13\n\x0bmin_ordinal\x18\x03 \x01(\x03\x12\x13\n\x0bmax_ordinal\x18\x04 \x01(\x03\x12\x15\n\rmin_source_pk\x18\x05 \x01(\x03\x12\x15\n\rmax_source_pk\x18\x06 \x01(\x03\x12\x17\n\x0fmin_inserted_pk\x18\x07 \x01(\x03\x12\x17\n\x0fmax_inserted_pk\x18\x08 \x01(\x03\x12<\n\nmapped_pks\x18\t \x01(\x0b\x32(.relocate.relocation.v1.ModelPrimaryKeys\x12\x31\n\x08\x66indings\x18\n \x03(\x0b\x32\x1f.relocate.relocation.v1.Finding\"]\n\x15ImportByModelResponse\x12\x32\n\x05\x63hunk\x18\x01 \x01(\x0b\x32#.relocate.relocation.v1.ImportChunk\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\xb1\x01\n\x14\x45xportByModelRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12\x35\n\x05scope\x18\x02 \x01(\x0e\x32&.relocate.relocation.v1.OperationScope\x12/\n\x07\x66ilters\x18\x03 \x03(\x0b\x32\x1e.relocate.relocation.v1.Filter\x12\x0f\n\x07\x66rom_pk\x18\x04 \x01(\x03\x12\x11\n\tpage_size\x18\x05 \x01(\x05\"C\n\x15\x45xportByModelResponse\x12\x14\n\x0crecords_json\x18\x01 \x01(\x0c\x12\x14\n\x0cnext_from_pk\x18\x02 \x01(\x03\":\n\x12\x43learModelsRequest\x12\x0f\n\x07\x63onfirm\x18\x01 \x01(\x08\x12\x13\n\x0bimport_uuid\x18\x02 \x01(\t\"\xae\x01\n\x13\x43learModelsResponse\x12R\n\x0c\x64\x65leted_rows\x18\x01 \x03(\x0b\x32<.relocate.relocation.v1.ClearModelsResponse.DeletedRowsEntry\x12\x0f\n\x07resumed\x18\x02 \x01(\x08\x1a\x32\n\x10\x44\x65letedRowsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x32\xbc\x03\n\x11RelocationService\x12\x63\n\nListModels\x12).relocate.relocation.v1.ListModelsRequest\x1a*.relocate.relocation.v1.ListModelsResponse\x12l\n\rImportByModel\x12,.relocate.relocation.v1.ImportByModelRequest\x1a-.relocate.relocation.v1.ImportByModelResponse\x12l\n\rExportByModel\x12,.relocate.relocation.v1.ExportByModelRequest\x1a-.relocate.relocation.v1.ExportByModelResponse\x12\x66\n\x0b\x43learModels\x12*.relocate.relocation.v1.ClearModelsRequest\x1a+.relocate.relocation.v1.ClearModelsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n/relocate/relocation/v1/relocation_service.proto\x12\x16relocate.relocation.v1\x1a$relocate/relocation/v1/finding.proto\x1a\"relocate/relocation/v1/model.proto\x1a#relocate/relocation/v1/pk_map.proto\x1a\"relocate/relocation/v1/scope.proto\"\x13\n\x11ListModelsRequest\"[\n\x12ListModelsResponse\x12\x0c\n\x04silo\x18\x01 \x01(\t\x12\x37\n\x06models\x18\x02 \x03(\x0b\x32\'.relocate.relocation.v1.ModelDescriptor\"\x7f\n\x0bImportFlags\x12\x13\n\x0bmerge_users\x18\x01 \x01(\x08\x12\x19\n\x11overwrite_configs\x18\x02 \x01(\x08\x12\x13\n\x0bimport_uuid\x18\x03 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x04 \x01(\x08\x12\x1a\n\x12hide_organizations\x18\x05 \x01(\x08\"6\n\x06\x46ilter\x12\r\n\x05model\x18\x01 \x01(\t\x12\r\n\x05\x66ield\x18\x02 \x01(\t\x12\x0e\n\x06values\x18\x03 \x03(\t\"\xa3\x02\n\x14ImportByModelRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12\x35\n\x05scope\x18\x02 \x01(\x0e\x32&.relocate.relocation.v1.OperationScope\x12\x32\n\x05\x66lags\x18\x03 \x01(\x0b\x32#.relocate.relocation.v1.ImportFlags\x12/\n\x07\x66ilters\x18\x04 \x03(\x0b\x32\x1e.relocate.relocation.v1.Filter\x12\x35\n\x06pk_map\x18\x05 \x01(\x0b\x32%.relocate.relocation.v1.PrimaryKeyMap\x12\x14\n\x0crecords_json\x18\x06 \x01(\x0c\x12\x13\n\x0bmin_ordinal\x18\x07 \x01(\x03\"\xac\x02\n\x0bImportChunk\x12\x13\n\x0bimport_uuid\x18\x01 \x01(\t\x12\r\n\x05model\x18\x02 \x01(\t\x12\x13\n\x0bmin_ordinal\x18\x03 \x01(\x03\x12\x13\n\x0bmax_ordinal\x18\x04 \x01(\x03\x12\x15\n\rmin_source_pk\x18\x05 \x01(\x03\x12\x15\n\rmax_source_pk\x18\x06 \x01(\x03\x12\x17\n\x0fmin_inserted_pk\x18\x07 \x01(\x03\x12\x17\n\x0fmax_inserted_pk\x18\x08 \x01(\x03\x12<\n\nmapped_pks\x18\t \x01(\x0b\x32(.relocate.relocation.v1.ModelPrimaryKeys\x12\x31\n\x08\x66indings\x18\n \x03(\x0b\x32\x1f.relocate.relocation.v1.Finding\"]\n\x15ImportByModelResponse\x12\x32\n\x05\x63hunk\x18\x01 \x01(\x0b\x32#.relocate.relocation.v1.ImportChunk\x12\x10\n\x08replayed\x18\x02 \x01(\x08\"\xb1\x01\n\x14\x45xportByModelRequest\x12\r\n\x05model\x18\x01 \x01(\t\x12\x35\n\x05scope\x18\x02 \x01(\x0e\x32&.relocate.relocation.v1.OperationScope\x12/\n\x07\x66ilters\x18\x03 \x03(\x0b\x32\x1e.relocate.relocation.v1.Filter\x12\x0f\n\x07\x66rom_pk\x18\x04 \x01(\x03\x12\x11\n\tpage_size\x18\x05 \x01(\x05\"C\n\x15\x45xportByModelResponse\x12\x14\n\x0crecords_json\x18\x01 \x01(\x0c\x12\x14\n\x0cnext_from_pk\x18\x02 \x01(\x03\":\n\x12\x43learModelsRequest\x12\x0f\n\x07\x63onfirm\x18\x01 \x01(\x08\x12\x13\n\x0bimport_uuid\x18\x02 \x01(\t\"\xae\x01\n\x13\x43learModelsResponse\x12R\n\x0c\x64\x65leted_rows\x18\x01 \x03(\x0b\x32<.relocate.relocation.v1.ClearModelsResponse.DeletedRowsEntry\x12\x0f\n\x07resumed\x18\x02 \x01(\x08\x1a\x32\n\x10\x44\x65letedRowsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x32\xbc\x03\n\x11RelocationService\x12\x63\n\nListModels\x12).relocate.relocation.v1.ListModelsRequest\x1a*.relocate.relocation.v1.ListModelsResponse\x12l\n\rImportByModel\x12,.relocate.relocation.v1.ImportByModelRequest\x1a-.relocate.relocation.v1.ImportByModelResponse\x12l\n\rExportByModel\x12,.relocate.relocation.v1.ExportByModelRequest\x1a-.relocate.relocation.v1.ExportByModelResponse\x12\x66\n\x0b\x43learModels\x12*.relocate.relocation.v1.ClearModelsRequest\x1a+.relocate.relocation.v1.ClearModelsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,25 +42,25 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LISTMODELSRESPONSE']._serialized_start=243
   _globals['_LISTMODELSRESPONSE']._serialized_end=334
   _globals['_IMPORTFLAGS']._serialized_start=336
-  _globals['_IMPORTFLAGS']._serialized_end=435
-  _globals['_FILTER']._serialized_start=437
-  _globals['_FILTER']._serialized_end=491
-  _globals['_IMPORTBYMODELREQUEST']._serialized_start=494
-  _globals['_IMPORTBYMODELREQUEST']._serialized_end=785
-  _globals['_IMPORTCHUNK']._serialized_start=788
-  _globals['_IMPORTCHUNK']._serialized_end=1088
-  _globals['_IMPORTBYMODELRESPONSE']._serialized_start=1090
-  _globals['_IMPORTBYMODELRESPONSE']._serialized_end=1183
-  _globals['_EXPORTBYMODELREQUEST']._serialized_start=1186
-  _globals['_EXPORTBYMODELREQUEST']._serialized_end=1363
-  _globals['_EXPORTBYMODELRESPONSE']._serialized_start=1365
-  _globals['_EXPORTBYMODELRESPONSE']._serialized_end=1432
-  _globals['_CLEARMODELSREQUEST']._serialized_start=1434
-  _globals['_CLEARMODELSREQUEST']._serialized_end=1492
-  _globals['_CLEARMODELSRESPONSE']._serialized_start=1495
-  _globals['_CLEARMODELSRESPONSE']._serialized_end=1669
-  _globals['_CLEARMODELSRESPONSE_DELETEDROWSENTRY']._serialized_start=1619
-  _globals['_CLEARMODELSRESPONSE_DELETEDROWSENTRY']._serialized_end=1669
-  _globals['_RELOCATIONSERVICE']._serialized_start=1672
-  _globals['_RELOCATIONSERVICE']._serialized_end=2116
+  _globals['_IMPORTFLAGS']._serialized_end=463
+  _globals['_FILTER']._serialized_start=465
+  _globals['_FILTER']._serialized_end=519
+  _globals['_IMPORTBYMODELREQUEST']._serialized_start=522
+  _globals['_IMPORTBYMODELREQUEST']._serialized_end=813
+  _globals['_IMPORTCHUNK']._serialized_start=816
+  _globals['_IMPORTCHUNK']._serialized_end=1116
+  _globals['_IMPORTBYMODELRESPONSE']._serialized_start=1118
+  _globals['_IMPORTBYMODELRESPONSE']._serialized_end=1211
+  _globals['_EXPORTBYMODELREQUEST']._serialized_start=1214
+  _globals['_EXPORTBYMODELREQUEST']._serialized_end=1391
+  _globals['_EXPORTBYMODELRESPONSE']._serialized_start=1393
+  _globals['_EXPORTBYMODELRESPONSE']._serialized_end=1460
+  _globals['_CLEARMODELSREQUEST']._serialized_start=1462
+  _globals['_CLEARMODELSREQUEST']._serialized_end=1520
+  _globals['_CLEARMODELSRESPONSE']._serialized_start=1523
+  _globals['_CLEARMODELSRESPONSE']._serialized_end=1697
+  _globals['_CLEARMODELSRESPONSE_DELETEDROWSENTRY']._serialized_start=1647
+  _globals['_CLEARMODELSRESPONSE_DELETEDROWSENTRY']._serialized_end=1697
+  _globals['_RELOCATIONSERVICE']._serialized_start=1700
+  _globals['_RELOCATIONSERVICE']._serialized_end=2144
 # @@protoc_insertion_point(module_scope)

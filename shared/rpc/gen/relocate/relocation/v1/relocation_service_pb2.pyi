@@ -77,6 +77,7 @@ class ImportFlags(_message.Message):
     OVERWRITE_CONFIGS_FIELD_NUMBER: _builtins.int
     IMPORT_UUID_FIELD_NUMBER: _builtins.int
     DRY_RUN_FIELD_NUMBER: _builtins.int
+    HIDE_ORGANIZATIONS_FIELD_NUMBER: _builtins.int
     merge_users: _builtins.bool
     """Reuse an existing user with the same username instead of creating a suffixed one."""
     overwrite_configs: _builtins.bool
@@ -85,6 +86,8 @@ class ImportFlags(_message.Message):
     """Identifies every batch of one import run; required."""
     dry_run: _builtins.bool
     """Decide everything and report it, but write nothing (the batch's transaction is rolled back)."""
+    hide_organizations: _builtins.bool
+    """Imported organizations stay hidden, pending approval (the status a relocation gives them)."""
     def __init__(
         self,
         *,
@@ -92,10 +95,11 @@ class ImportFlags(_message.Message):
         overwrite_configs: _builtins.bool = ...,
         import_uuid: _builtins.str = ...,
         dry_run: _builtins.bool = ...,
+        hide_organizations: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["dry_run", b"dry_run", "import_uuid", b"import_uuid", "merge_users", b"merge_users", "overwrite_configs", b"overwrite_configs"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dry_run", b"dry_run", "hide_organizations", b"hide_organizations", "import_uuid", b"import_uuid", "merge_users", b"merge_users", "overwrite_configs", b"overwrite_configs"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
