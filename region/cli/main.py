@@ -39,8 +39,11 @@ _ORG_SLUGS = (
     click.option("--filter-org-slugs", default=None, help="Comma-separated organization slugs."),
 )
 _HIDE = (
-    click.option("--hide-organizations", is_flag=True,
-                 help="Imported organizations stay hidden, pending approval."),
+    click.option(
+        "--hide-organizations",
+        is_flag=True,
+        help="Imported organizations stay hidden, pending approval.",
+    ),
 )
 _MERGE = (
     click.option(
