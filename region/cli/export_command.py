@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -10,9 +11,11 @@ from typing import IO, Any
 
 import click
 
+from region.cli.crypto_options import ENCRYPT_OPTIONS, encryptor_from
 from region.cli.output import Printer, parse_slugs, parse_usernames, reported
 from region.cli.settings import load_endpoints
 from region.cli.wiring import connect
+from shared.backup.crypto import encrypt_export
 from shared.backup.exports import run_export
 from shared.backup.filters import Filter
 from shared.backup.model_names import ModelName
@@ -65,19 +68,27 @@ def export_command(scope: OperationScope) -> Callable[..., None]:
         printer = Printer(silent=silent or dest == "-", no_prompt=no_prompt)
         filters = _filters(opts)
         with reported(printer, findings_file, "Export"):
+            encryptor = encryptor_from(opts.get("encrypt_with"), opts.get("encrypt_with_gcp_kms"))
+            public_pem = encryptor.public_key_pem() if encryptor is not None else None
             with connect(load_endpoints()) as silos, _destination(dest) as out:
+                # Sentry's format encrypts one Fernet token, so the plaintext is built in memory.
+                plain = io.BytesIO() if public_pem is not None else None
                 report = run_export(
-                    out,
+                    plain or out,
                     graph=silos.graph,
                     scope=scope,
                     filters=filters,
                     sources=dict(silos.relocation),
-                    indent=indent,
+                    indent=indent if plain is None else 0,
                 )
+                if public_pem is not None and plain is not None:
+                    out.write(encrypt_export(plain.getvalue(), public_pem))
             printer.echo(
                 f"Exported {sum(report.written.values())} record(s) in {scope.value} "
                 f"scope to {dest}"
             )
 
     command.__doc__ = f"Export in {scope.value} scope to DEST (default: standard output)."
+    for option in ENCRYPT_OPTIONS:
+        command = option(command)
     return command

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from region.cli.crypto_options import decrypt_options, decryptor_from, open_plaintext
 from region.cli.output import Printer, parse_slugs, parse_usernames, reported
 from region.cli.settings import load_endpoints
 from region.cli.wiring import connect
@@ -81,8 +82,9 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
         )
         with reported(printer, findings_file, "Import") as findings:
             endpoints = load_endpoints()
+            decryptor = decryptor_from(opts.get("decrypt_with"), opts.get("decrypt_with_gcp_kms"))
             with connect(endpoints) as silos:
-                with src.open("rb") as stream:
+                with open_plaintext(src, decryptor) as stream:
                     contents = read_export(stream, str(src), lambda m: m in silos.graph)
                 warnings = plan_import(contents, silos.graph, strict=strict)
                 if (
@@ -107,5 +109,9 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
             findings.extend([*report.findings, *report.reconciliation()])
             print_report(printer, report, dry_run=dry_run)
 
-    command.__doc__ = f"Import an export file in {scope.value} scope."
+    command.__doc__ = (
+        f"Import an export file (plain JSON or encrypted tarball) in {scope.value} scope."
+    )
+    for option in decrypt_options():
+        command = option(command)
     return command

@@ -186,3 +186,17 @@ class ClearNotConfirmedError(RelocationError):
         super().__init__(
             f"refusing to clear the {silo} silo: the request did not confirm it", silo=silo
         )
+
+
+class EncryptionError(RelocationError):
+    """An export could not be encrypted (a bad public key or KMS configuration)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot encrypt: {reason}")
+
+
+class DecryptionError(RelocationError):
+    """An encrypted export could not be opened: wrong key, tampering, a malformed tarball."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"cannot decrypt: {reason}")

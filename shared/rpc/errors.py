@@ -62,6 +62,10 @@ class Reason(enum.StrEnum):
     UNACCOUNTED_RECORDS = "UNACCOUNTED_RECORDS"
     # A request to clear a silo came without its confirmation.
     CLEAR_NOT_CONFIRMED = "CLEAR_NOT_CONFIRMED"
+    # An export could not be encrypted.
+    ENCRYPTION_FAILED = "ENCRYPTION_FAILED"
+    # An encrypted export could not be opened.
+    DECRYPTION_FAILED = "DECRYPTION_FAILED"
     # The declared models' dependencies form a cycle.
     DEPENDENCY_CYCLE = "DEPENDENCY_CYCLE"
     # A batch with the same import key was stored with different contents.
@@ -100,6 +104,8 @@ ERROR_TABLE: Final[Mapping[type[domain.RelocationError], tuple[grpc.StatusCode, 
     domain.ConfigurationError: (_C.FAILED_PRECONDITION, Reason.CONFIGURATION),
     domain.UnaccountedRecordsError: (_C.INTERNAL, Reason.UNACCOUNTED_RECORDS),
     domain.ClearNotConfirmedError: (_C.FAILED_PRECONDITION, Reason.CLEAR_NOT_CONFIRMED),
+    domain.EncryptionError: (_C.INVALID_ARGUMENT, Reason.ENCRYPTION_FAILED),
+    domain.DecryptionError: (_C.INVALID_ARGUMENT, Reason.DECRYPTION_FAILED),
 }
 
 # Reasons whose messages may quote SQL or data, so they never leave the server.

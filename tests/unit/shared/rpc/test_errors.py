@@ -16,7 +16,12 @@ import pytest
 
 import shared.backup
 from shared.backup import errors as domain
-from shared.backup.errors import ClearNotConfirmedError, UnaccountedRecordsError
+from shared.backup.errors import (
+    ClearNotConfirmedError,
+    DecryptionError,
+    EncryptionError,
+    UnaccountedRecordsError,
+)
 from shared.backup.findings import Finding, FindingKind
 from shared.rpc import errors
 from shared.rpc.channels import make_channel
@@ -59,6 +64,8 @@ SAMPLES: dict[type[domain.RelocationError], domain.RelocationError] = {
     domain.ConfigurationError: domain.ConfigurationError("no control target configured"),
     UnaccountedRecordsError: UnaccountedRecordsError("sentry.user", 2),
     ClearNotConfirmedError: ClearNotConfirmedError("region"),
+    EncryptionError: EncryptionError("bad key"),
+    DecryptionError: DecryptionError("bad key"),
 }
 
 
