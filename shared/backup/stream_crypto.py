@@ -4,8 +4,8 @@ Layout: ``RLCSTRM1`` | u32 length + data key wrapped with the RSA public key (OA
 in the tarball) | u32 length + the public key PEM | a random 4-byte nonce prefix | chunks. Each
 chunk is u32 length + AES-256-GCM ciphertext of at most 1 MiB of plaintext. The nonce is the
 prefix plus the chunk's 8-byte counter, and the associated data binds the header's SHA-256, the
-counter and a final-chunk flag: reordered, dropped, duplicated or altered chunks fail authentication, and a
-file cut short ends without its final chunk, which is reported as truncation.
+counter and a final-chunk flag: reordered, dropped, duplicated or altered chunks fail
+authentication, and a file cut short ends without its final chunk, reported as truncation.
 
 Both directions hold one chunk at a time, so memory stays flat whatever the export's size.
 """
