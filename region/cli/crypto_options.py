@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,6 +20,7 @@ from shared.backup.crypto import (
     is_tarball,
 )
 from shared.backup.errors import DecryptionError, EncryptionError, RelocationError
+from shared.backup.stream_crypto import DecryptingReader, is_stream
 from shared.rpc.kms import KmsDecryptor, KmsEncryptor, KmsKeyVersion, kms_client
 
 Option = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -44,6 +46,13 @@ def decrypt_options(side: str = "") -> tuple[Option, Option]:
     )
 
 
+ENCRYPT_FORMAT = click.option(
+    "--encrypt-format",
+    type=click.Choice(["sentry", "stream"]),
+    default="sentry",
+    show_default=True,
+    help="sentry: Sentry's tarball (whole export in memory); stream: chunked, flat memory.",
+)
 ENCRYPT_OPTIONS: tuple[Option, Option] = (
     click.option(
         "--encrypt-with",
@@ -96,16 +105,23 @@ def _client(error: type[RelocationError]) -> Any:
         raise error(f"cannot reach KMS: {exc}") from None
 
 
-def open_plaintext(path: Path, decryptor: Decryptor | None) -> IO[bytes]:
-    """The export's plaintext JSON: the file itself, or its tarball decrypted."""
-    with path.open("rb") as probe:
-        encrypted = is_tarball(probe.read(_TAR_HEADER))
-    if encrypted and decryptor is None:
-        raise DecryptionError(
-            f"{path} is an encrypted tarball; pass --decrypt-with or --decrypt-with-gcp-kms"
-        )
-    if not encrypted and decryptor is not None:
-        raise DecryptionError(f"a decryption key was given but {path} is not an encrypted tarball")
-    if decryptor is None:
-        return path.open("rb")
-    return io.BytesIO(decrypt_export(path.read_bytes(), decryptor))
+@contextlib.contextmanager
+def open_plaintext(path: Path, decryptor: Decryptor | None) -> Iterator[IO[bytes]]:
+    """The export's plaintext JSON: the file itself, its tarball decrypted (Sentry's format, in
+    memory), or its stream-encrypted form decrypted chunk by chunk (flat memory)."""
+    with path.open("rb") as source:
+        head = source.read(_TAR_HEADER)
+        source.seek(0)
+        encrypted = is_tarball(head) or is_stream(head)
+        if encrypted and decryptor is None:
+            raise DecryptionError(
+                f"{path} is encrypted; pass --decrypt-with or --decrypt-with-gcp-kms"
+            )
+        if not encrypted and decryptor is not None:
+            raise DecryptionError(f"a decryption key was given but {path} is not encrypted")
+        if decryptor is None:
+            yield source
+        elif is_stream(head):
+            yield DecryptingReader(source, decryptor)  # type: ignore[misc]
+        else:
+            yield io.BytesIO(decrypt_export(source.read(), decryptor))

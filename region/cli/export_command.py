@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import click
 
-from region.cli.crypto_options import ENCRYPT_OPTIONS, encryptor_from
+from region.cli.crypto_options import ENCRYPT_FORMAT, ENCRYPT_OPTIONS, encryptor_from
 from region.cli.output import Printer, parse_slugs, parse_usernames, reported
 from region.cli.settings import load_endpoints
 from region.cli.wiring import connect
@@ -20,6 +20,7 @@ from shared.backup.exports import run_export
 from shared.backup.filters import Filter
 from shared.backup.model_names import ModelName
 from shared.backup.scopes import OperationScope
+from shared.backup.stream_crypto import EncryptingWriter
 
 
 @contextlib.contextmanager
@@ -36,6 +37,25 @@ def _destination(dest: str) -> Iterator[IO[bytes]]:
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _encrypted(out: IO[bytes], public_pem: bytes | None, fmt: str) -> Iterator[IO[bytes]]:
+    """Where the export's plaintext goes: ``out`` itself, or an encryptor in front of it.
+
+    Sentry's format encrypts one Fernet token, so its plaintext is built in memory first; the
+    stream format encrypts chunk by chunk as the export is written.
+    """
+    if public_pem is None:
+        yield out
+    elif fmt == "stream":
+        writer = EncryptingWriter(out, public_pem)
+        yield writer  # type: ignore[misc]
+        writer.close()
+    else:
+        plain = io.BytesIO()
+        yield plain
+        out.write(encrypt_export(plain.getvalue(), public_pem))
 
 
 def _filters(opts: dict[str, Any]) -> list[Filter]:
@@ -70,25 +90,26 @@ def export_command(scope: OperationScope) -> Callable[..., None]:
         with reported(printer, findings_file, "Export"):
             encryptor = encryptor_from(opts.get("encrypt_with"), opts.get("encrypt_with_gcp_kms"))
             public_pem = encryptor.public_key_pem() if encryptor is not None else None
-            with connect(load_endpoints()) as silos, _destination(dest) as out:
-                # Sentry's format encrypts one Fernet token, so the plaintext is built in memory.
-                plain = io.BytesIO() if public_pem is not None else None
+            fmt = opts.get("encrypt_format", "sentry")
+            with (
+                connect(load_endpoints()) as silos,
+                _destination(dest) as out,
+                _encrypted(out, public_pem, fmt) as sink,
+            ):
                 report = run_export(
-                    plain or out,
+                    sink,
                     graph=silos.graph,
                     scope=scope,
                     filters=filters,
                     sources=dict(silos.relocation),
-                    indent=indent if plain is None else 0,
+                    indent=indent if public_pem is None else 0,
                 )
-                if public_pem is not None and plain is not None:
-                    out.write(encrypt_export(plain.getvalue(), public_pem))
             printer.echo(
                 f"Exported {sum(report.written.values())} record(s) in {scope.value} "
                 f"scope to {dest}"
             )
 
     command.__doc__ = f"Export in {scope.value} scope to DEST (default: standard output)."
-    for option in ENCRYPT_OPTIONS:
+    for option in (*ENCRYPT_OPTIONS, ENCRYPT_FORMAT):
         command = option(command)
     return command

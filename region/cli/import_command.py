@@ -86,26 +86,27 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
             with connect(endpoints) as silos:
                 with open_plaintext(src, decryptor) as stream:
                     contents = read_export(stream, str(src), lambda m: m in silos.graph)
-                warnings = plan_import(contents, silos.graph, strict=strict)
-                if (
-                    scope is OperationScope.GLOBAL
-                    and not dry_run
-                    and not printer.confirm(WIPE_QUESTION)
-                ):
-                    printer.echo("Import cancelled.")
-                    return
-                printer.echo(
-                    f"Importing {contents.total} record(s) from {src} in {scope.value} "
-                    f"scope (import uuid {flags.import_uuid})"
-                )
-                run = ImportRun(scope, flags, _filters(contents, opts), batch_size)
-                report = run_import(
-                    contents,
-                    graph=silos.graph,
-                    run=run,
-                    warnings=warnings,
-                    targets=silos.import_targets(endpoints.region_name),
-                )
+                with contents:
+                    warnings = plan_import(contents, silos.graph, strict=strict)
+                    if (
+                        scope is OperationScope.GLOBAL
+                        and not dry_run
+                        and not printer.confirm(WIPE_QUESTION)
+                    ):
+                        printer.echo("Import cancelled.")
+                        return
+                    printer.echo(
+                        f"Importing {contents.total} record(s) from {src} in {scope.value} "
+                        f"scope (import uuid {flags.import_uuid})"
+                    )
+                    run = ImportRun(scope, flags, _filters(contents, opts), batch_size)
+                    report = run_import(
+                        contents,
+                        graph=silos.graph,
+                        run=run,
+                        warnings=warnings,
+                        targets=silos.import_targets(endpoints.region_name),
+                    )
             findings.extend([*report.findings, *report.reconciliation()])
             print_report(printer, report, dry_run=dry_run)
 

@@ -15,7 +15,8 @@ from shared.backup.filters import Filter
 from shared.backup.model_names import ModelName
 from shared.backup.ports import ModelSource
 from shared.backup.scopes import OperationScope
-from shared.backup.streaming import ExportWriter, Record
+from shared.backup.spool import Record
+from shared.backup.streaming import ExportWriter
 
 DEFAULT_PAGE_SIZE = 1000
 USER = ModelName("sentry.user")

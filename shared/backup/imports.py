@@ -21,7 +21,8 @@ from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.ports import ModelSink, OrganizationSlug, RegionImportSteps, SlugReserver
 from shared.backup.references import check_references
 from shared.backup.scopes import OperationScope
-from shared.backup.streaming import ExportContents, Record
+from shared.backup.spool import Record
+from shared.backup.streaming import ExportContents
 from shared.backup.validation import validate_contents
 
 ORGANIZATION = ModelName("sentry.organization")
@@ -170,8 +171,8 @@ def _import_model(
         )
         return
     sink = targets.sinks[desc.silo]
-    for start in range(0, len(records), run.batch_size):
-        batch = records[start : start + run.batch_size]
+    for index, batch in enumerate(records.batches(run.batch_size)):
+        start = index * run.batch_size
         chunk, replayed = sink.import_by_model(
             model=desc.name,
             scope=run.scope,

@@ -23,6 +23,7 @@ def resolve_natural_keys(contents: ExportContents, graph: DependencyGraph) -> in
         user_fields = [fk.field for fk in graph.get(model).foreign_keys if fk.target == USER]
         if not user_fields:
             continue
+        changed = []
         for ordinal, record in enumerate(records, start=1):
             fields = record["fields"]
             for name in user_fields:
@@ -34,4 +35,7 @@ def resolve_natural_keys(contents: ExportContents, graph: DependencyGraph) -> in
                     raise BrokenReferenceError(model, ordinal, name, USER, value[0])
                 fields[name] = pk
                 resolved += 1
+                changed.append(record)
+        for record in changed:
+            records.store(record)
     return resolved

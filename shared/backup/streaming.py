@@ -9,25 +9,54 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 import ijson
 import orjson
 
-from shared.backup.errors import DuplicatePrimaryKeyError, MalformedInputError
+from shared.backup.errors import MalformedInputError
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.model_names import ModelName
-
-Record = dict[str, Any]
+from shared.backup.spool import Record, Spool, SpooledRecords
 
 
 @dataclass(slots=True)
 class ExportContents:
-    """An export's records grouped by model, each model's records in ascending pk order."""
+    """An export's records grouped by model, each model's records in ascending pk order.
 
-    by_model: dict[ModelName, list[Record]] = field(default_factory=dict)
+    Records live in a disk spool (``shared.backup.spool``); ``by_model`` maps each model to a
+    sequence read from it on demand. ``close()`` removes the spool.
+    """
+
+    spool: Spool = field(default_factory=Spool)
+    by_model: dict[ModelName, SpooledRecords] = field(default_factory=dict)
     unknown_models: Counter[str] = field(default_factory=Counter)
     total: int = 0
+
+    @classmethod
+    def from_records(cls, records: Iterable[Record]) -> ExportContents:
+        """Contents holding these (already shape-checked) records."""
+        contents = cls()
+        for record in records:
+            contents.add(ModelName(record["model"]), record)
+        contents.spool.flush()
+        return contents
+
+    def add(self, model: ModelName, record: Record) -> None:
+        """Spool one record of a known model."""
+        if model not in self.by_model:
+            self.by_model[model] = SpooledRecords(self.spool, model)
+        self.spool.add(model, record["pk"], record)
+
+    def close(self) -> None:
+        """Remove the spool."""
+        self.spool.close()
+
+    def __enter__(self) -> ExportContents:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def findings(self) -> list[Finding]:
         """One warning per model this version does not carry, with the record count."""
@@ -91,25 +120,23 @@ def read_export(
     if not head.startswith(b"["):
         raise MalformedInputError(source, "the file does not hold a JSON array")
     contents = ExportContents()
-    seen_pks: dict[ModelName, set[int]] = {}
     index = 0
     try:
         items = ijson.items(_PrefixedReader(head, stream), "item", use_float=True)
         for index, raw in enumerate(items, start=1):
-            model, pk = _check_shape(raw, source, index)
+            model, _pk = _check_shape(raw, source, index)
             contents.total += 1
             if not is_known(model):
                 contents.unknown_models[model] += 1
                 continue
-            pks = seen_pks.setdefault(model, set())
-            if pk in pks:
-                raise DuplicatePrimaryKeyError(model, pk)
-            pks.add(pk)
-            contents.by_model.setdefault(model, []).append(raw)
+            contents.add(model, raw)
+        contents.spool.flush()
     except ijson.JSONError as exc:
+        contents.close()
         raise MalformedInputError(source, f"invalid JSON after record {index}: {exc}") from None
-    for records in contents.by_model.values():
-        records.sort(key=lambda r: r["pk"])
+    except BaseException:
+        contents.close()
+        raise
     return contents
 
 

@@ -10,14 +10,15 @@ import datetime as dt
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import FieldKind, FieldSchema, ModelDescriptor
 from shared.backup.errors import InstanceInvalidError, UnknownModelError
 from shared.backup.findings import Finding, FindingKind
-from shared.backup.streaming import ExportContents, Record
+from shared.backup.spool import Record
+from shared.backup.streaming import ExportContents
 
 _INTEGER_TEXT = re.compile(r"^-?\d+$")
 
@@ -41,7 +42,9 @@ def validate_contents(
     return findings
 
 
-def _validate_model(desc: ModelDescriptor, records: list[Record], *, strict: bool) -> list[Finding]:
+def _validate_model(
+    desc: ModelDescriptor, records: Sequence[Record], *, strict: bool
+) -> list[Finding]:
     schemas = desc.field_schemas
     known = {s.name for s in schemas} | {"id"}
     unknown: Counter[str] = Counter()

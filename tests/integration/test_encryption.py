@@ -165,13 +165,13 @@ def test_encrypted_input_without_a_key_and_a_key_for_plain_input_are_refused(mod
     tarball.write_bytes(_tar(_hand_made(private, b"[]")))
     proc = run_cli(module_pair, "import", "users", str(tarball), check=False)
     assert proc.returncode == 1
-    assert "is an encrypted tarball; pass --decrypt-with" in proc.stderr
+    assert "is encrypted; pass --decrypt-with" in proc.stderr
     plain = write_export(tmp_path / "plain.json", [])
     proc = run_cli(
         module_pair, "import", "users", str(plain), "--decrypt-with", str(priv), check=False
     )
     assert proc.returncode == 1
-    assert "is not an encrypted tarball" in proc.stderr
+    assert "is not encrypted" in proc.stderr
 
 
 def test_invalid_keys_and_exclusive_flags_are_reported(module_pair, tmp_path):
@@ -364,3 +364,42 @@ def test_sanitized_export_still_imports_and_keeps_no_personal_data(silo_pair_fac
     run_cli(pair, "import", "global", str(clean), "--no-prompt", "--decrypt-with", str(priv))
     assert pair.count("control", "auth_user") == 4
     assert pair.count("region", "sentry_organization") == 2
+
+
+def test_stream_format_round_trips_and_detects_tampering_and_truncation(
+    silo_pair_factory, tmp_path
+):
+    _, priv, pub = _keypair(tmp_path)
+    first, second = silo_pair_factory("first"), silo_pair_factory("second")
+    src = write_export(tmp_path / "src.json", generate(users=5, orgs=2, seed=12))
+    run_cli(first, "import", "global", str(src), "--no-prompt")
+    stream = tmp_path / "e1.rlc"
+    run_cli(
+        first,
+        "export",
+        "global",
+        str(stream),
+        "--encrypt-with",
+        str(pub),
+        "--encrypt-format",
+        "stream",
+    )
+    blob = stream.read_bytes()
+    assert blob.startswith(b"RLCSTRM1")
+    assert b"user0@example.com" not in blob
+    run_cli(second, "import", "global", str(stream), "--no-prompt", "--decrypt-with", str(priv))
+    run_cli(second, "export", "global", str(tmp_path / "e2.json"))
+    run_cli(second, "backup", "compare", str(src), str(tmp_path / "e2.json"))
+    before = second.count("control", "auth_user")
+    for name, content, message in [
+        ("cut", blob[:-7], "truncated"),
+        ("flipped", blob[:-40] + bytes([blob[-40] ^ 1]) + blob[-39:], "failed authentication"),
+    ]:
+        bad = tmp_path / f"{name}.rlc"
+        bad.write_bytes(content)
+        proc = run_cli(
+            second, "import", "users", str(bad), "--decrypt-with", str(priv), check=False
+        )
+        assert proc.returncode == 1, name
+        assert message in proc.stderr, (name, proc.stderr)
+    assert second.count("control", "auth_user") == before

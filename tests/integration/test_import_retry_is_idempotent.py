@@ -48,8 +48,11 @@ def _counts(pair) -> dict[str, int]:
 
 
 def _import(pair, path: Path, scope: OperationScope, import_uuid: str, batch_size: int = 3):
-    with connect(endpoints(pair)) as silos, path.open("rb") as stream:
-        contents = read_export(stream, str(path), lambda m: m in silos.graph)
+    with (
+        connect(endpoints(pair)) as silos,
+        path.open("rb") as stream,
+        read_export(stream, str(path), lambda m: m in silos.graph) as contents,
+    ):
         warnings = plan_import(contents, silos.graph)
         return run_import(
             contents,

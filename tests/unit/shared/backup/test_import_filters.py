@@ -39,11 +39,11 @@ def export() -> ExportContents:
             (1003, {"organization": 100, "user_id": 4, "inviter_id": 3}),
         ],
     }
-    out = ExportContents()
-    for short, rows in records.items():
-        name = ModelName(f"sentry.{short}")
-        out.by_model[name] = [{"model": name, "pk": pk, "fields": f} for pk, f in rows]
-    return out
+    return ExportContents.from_records(
+        {"model": f"sentry.{short}", "pk": pk, "fields": f}
+        for short, rows in records.items()
+        for pk, f in rows
+    )
 
 
 def by_model(filters: list[Filter]) -> dict[str, Filter]:
@@ -68,7 +68,7 @@ def test_org_slug_filters_keep_useremail_addresses_and_own_emails_of_member_user
 
 def test_org_slug_filters_keep_a_users_own_email_without_a_useremail_row() -> None:
     contents = export()
-    contents.by_model[ModelName("sentry.useremail")] = []
+    contents.by_model.pop(ModelName("sentry.useremail"))
 
     filters = by_model(org_slug_filters(contents, ["beta"]))
 
@@ -104,7 +104,7 @@ def test_username_filters_keep_the_named_users_and_their_emails() -> None:
 
 def test_username_filters_keep_a_users_own_email_without_a_useremail_row() -> None:
     contents = export()
-    contents.by_model[ModelName("sentry.useremail")] = []
+    contents.by_model.pop(ModelName("sentry.useremail"))
 
     filters = by_model(username_filters(contents, ["bob"]))
 
@@ -113,7 +113,7 @@ def test_username_filters_keep_a_users_own_email_without_a_useremail_row() -> No
 
 def test_username_filters_ignore_an_empty_own_email() -> None:
     contents = export()
-    contents.by_model[ModelName("sentry.useremail")] = []
+    contents.by_model.pop(ModelName("sentry.useremail"))
 
     filters = by_model(username_filters(contents, ["dave"]))
 

@@ -45,13 +45,12 @@ GRAPH = DependencyGraph.from_descriptors(
 
 def contents(**by_model: list[tuple[int, dict[str, Any]]]) -> ExportContents:
     """Records per model (keyword = model without the ``sentry.`` prefix), sorted by pk."""
-    out = ExportContents()
-    for short, records in by_model.items():
-        name = ModelName(f"sentry.{short}")
-        out.by_model[name] = [
-            {"model": name, "pk": pk, "fields": fields} for pk, fields in sorted(records)
-        ]
-        out.total += len(records)
+    out = ExportContents.from_records(
+        {"model": f"sentry.{short}", "pk": pk, "fields": fields}
+        for short, records in by_model.items()
+        for pk, fields in sorted(records)
+    )
+    out.total = sum(len(records) for records in by_model.values())
     return out
 
 

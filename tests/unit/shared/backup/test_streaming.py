@@ -16,7 +16,8 @@ from typing_extensions import override
 from shared.backup.errors import DuplicatePrimaryKeyError, MalformedInputError
 from shared.backup.findings import FindingKind
 from shared.backup.model_names import ModelName
-from shared.backup.streaming import ExportContents, ExportWriter, Record, read_export
+from shared.backup.spool import Record
+from shared.backup.streaming import ExportContents, ExportWriter, read_export
 
 SOURCE = "backup.json"
 KNOWN = frozenset(
