@@ -1,10 +1,18 @@
-"""PrimaryKeyMap: old (source) primary key -> new primary key, kind and slug, per model."""
+"""PrimaryKeyMap: old (source) primary key -> new primary key, kind and slug, per model.
+
+Stored column-wise per model (two int64 arrays and a byte per kind, sorted by old pk), about 17
+bytes an entry instead of a dict of objects: an import of millions of records keeps its map small.
+"""
 
 from __future__ import annotations
 
 import enum
+from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from typing_extensions import override
 
 from shared.backup.model_names import ModelName
 
@@ -20,6 +28,10 @@ class ImportKind(enum.StrEnum):
     OVERWRITE = "Overwrite"
 
 
+_KINDS = tuple(ImportKind)
+_KIND_CODE = {kind: code for code, kind in enumerate(_KINDS)}
+
+
 @dataclass(frozen=True, slots=True)
 class PkMapping:
     """Where one source record ended up."""
@@ -29,23 +41,83 @@ class PkMapping:
     slug: str | None = None
 
 
-@dataclass(slots=True)
+class ModelKeys(Mapping[int, PkMapping]):
+    """One model's mappings, column-wise and sorted by old pk."""
+
+    __slots__ = ("_kinds", "_new", "_old", "_slugs")
+
+    def __init__(self) -> None:
+        self._old = array("q")
+        self._new = array("q")
+        self._kinds = bytearray()
+        self._slugs: dict[int, str] = {}
+
+    def put(self, old_pk: int, entry: PkMapping) -> None:
+        """Add or replace one mapping (appending is O(1) when old pks arrive in order)."""
+        at = len(self._old)
+        if at and old_pk <= self._old[-1]:
+            at = bisect_left(self._old, old_pk)
+            if at < len(self._old) and self._old[at] == old_pk:
+                self._new[at] = entry.new_pk
+                self._kinds[at] = _KIND_CODE[entry.kind]
+                self._set_slug(old_pk, entry.slug)
+                return
+        self._old.insert(at, old_pk)
+        self._new.insert(at, entry.new_pk)
+        self._kinds.insert(at, _KIND_CODE[entry.kind])
+        self._set_slug(old_pk, entry.slug)
+
+    def _set_slug(self, old_pk: int, slug: str | None) -> None:
+        if slug is None:
+            self._slugs.pop(old_pk, None)
+        else:
+            self._slugs[old_pk] = slug
+
+    @override
+    def __getitem__(self, old_pk: int) -> PkMapping:
+        at = bisect_left(self._old, old_pk)
+        if at == len(self._old) or self._old[at] != old_pk:
+            raise KeyError(old_pk)
+        return PkMapping(self._new[at], _KINDS[self._kinds[at]], self._slugs.get(old_pk))
+
+    @override
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._old)
+
+    @override
+    def __len__(self) -> int:
+        return len(self._old)
+
+
 class PrimaryKeyMap:
     """Mappings per model. Mutable: the importer extends it batch by batch."""
 
-    mapping: dict[ModelName, dict[int, PkMapping]] = field(default_factory=dict)
+    __slots__ = ("_models",)
+
+    def __init__(self, mapping: Mapping[ModelName, Mapping[int, PkMapping]] | None = None) -> None:
+        self._models: dict[ModelName, ModelKeys] = {}
+        for model, entries in (mapping or {}).items():
+            self.extend(model, entries)
+
+    @property
+    def mapping(self) -> dict[ModelName, dict[int, PkMapping]]:
+        """Every mapping as plain dicts (for small maps: encoding, comparing)."""
+        return {model: dict(keys) for model, keys in self._models.items()}
 
     def insert(self, model: ModelName, old_pk: int, entry: PkMapping) -> None:
         """Record (or replace) the mapping of one record."""
-        self.mapping.setdefault(model, {})[old_pk] = entry
+        self._models.setdefault(model, ModelKeys()).put(old_pk, entry)
 
     def extend(self, model: ModelName, entries: Mapping[int, PkMapping]) -> None:
         """Record many mappings of one model, replacing existing ones."""
-        self.mapping.setdefault(model, {}).update(entries)
+        keys = self._models.setdefault(model, ModelKeys())
+        for old_pk in sorted(entries):
+            keys.put(old_pk, entries[old_pk])
 
     def get(self, model: ModelName, old_pk: int) -> PkMapping | None:
         """The mapping of one record, if it was imported."""
-        return self.mapping.get(model, {}).get(old_pk)
+        keys = self._models.get(model)
+        return keys.get(old_pk) if keys is not None else None
 
     def get_pk(self, model: ModelName, old_pk: int) -> int | None:
         """The new primary key of one record, if it was imported."""
@@ -54,24 +126,39 @@ class PrimaryKeyMap:
 
     def of_model(self, model: ModelName) -> Mapping[int, PkMapping]:
         """Every mapping of one model."""
-        return self.mapping.get(model, {})
+        return self._models.get(model) or {}
 
     def subset(self, wanted: Mapping[ModelName, Iterable[int]]) -> PrimaryKeyMap:
         """A new map holding only the given old pks (those that are mapped) of the given models."""
         out = PrimaryKeyMap()
         for model, pks in wanted.items():
-            mine = self.mapping.get(model)
-            if not mine:
+            keys = self._models.get(model)
+            if not keys:
                 continue
-            picked = {pk: mine[pk] for pk in pks if pk in mine}
-            if picked:
-                out.mapping[model] = picked
+            for pk in sorted(pks):
+                entry = keys.get(pk)
+                if entry is not None:
+                    out.insert(model, pk, entry)
         return out
 
     def __iter__(self) -> Iterator[tuple[ModelName, int, PkMapping]]:
-        for model, entries in self.mapping.items():
-            for old_pk, entry in entries.items():
+        for model, keys in self._models.items():
+            for old_pk, entry in keys.items():
                 yield model, old_pk, entry
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self.mapping.values())
+        return sum(len(keys) for keys in self._models.values())
+
+    @override
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, PrimaryKeyMap):
+            return NotImplemented
+        return _nonempty(self.mapping) == _nonempty(other.mapping)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _nonempty(
+    mapping: dict[ModelName, dict[int, PkMapping]],
+) -> dict[ModelName, dict[int, PkMapping]]:
+    return {model: entries for model, entries in mapping.items() if entries}
