@@ -45,9 +45,10 @@ def _load_side(
         decryptor = decryptor_from(local, kms, f"--decrypt-{side}-with")
         with open_plaintext(path, decryptor) as stream:
             data = stream.read()
-    except (OSError, RelocationError) as exc:
-        reason = exc.message if isinstance(exc, RelocationError) else str(exc)
-        raise _fail(f"Invalid {side} side tarball or file: {reason}") from None
+    except RelocationError as exc:
+        raise _fail(f"Invalid {side} side tarball: {exc.message}") from None
+    except OSError as exc:
+        raise _fail(f"Invalid {side} JSON: {exc}") from None
     try:
         return check_export(json.loads(data), side)
     except ValueError as exc:

@@ -155,3 +155,7 @@ def dev_down(data_dir: Path | None) -> None:
         click.echo("Stopped both silos.")
     else:
         click.echo(f"No silos recorded in {directory}.")
+
+
+if __name__ == "__main__":
+    cli()
