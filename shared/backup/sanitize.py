@@ -213,19 +213,16 @@ def _format(moment: dt.datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
+_CLASSES = (string.digits, "abcdef", "ghijklmnopqrstuvwxyz", "ABCDEF", "GHIJKLMNOPQRSTUVWXYZ")
+
+
 def _same_shape(value: str) -> str:
-    """Random characters of the same classes: lower/upper hex stays hex, digits stay digits."""
-    is_hex = bool(value) and all(c in string.hexdigits for c in value)
+    """Random characters of the same classes (digits, lower/upper hex letters, lower/upper
+    other letters; the rest kept), so a 32-hex key stays 32 hex."""
     out = []
     for c in value:
-        if c.isdigit():
-            out.append(secrets.choice(string.hexdigits[:16].lower() if is_hex else string.digits))
-        elif c.islower():
-            out.append(secrets.choice("abcdef" if is_hex else string.ascii_lowercase))
-        elif c.isupper():
-            out.append(secrets.choice("ABCDEF" if is_hex else string.ascii_uppercase))
-        else:
-            out.append(c)
+        pool = next((cls for cls in _CLASSES if c in cls), None)
+        out.append(secrets.choice(pool) if pool else c)
     return "".join(out)
 
 

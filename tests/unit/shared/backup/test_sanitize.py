@@ -1,0 +1,114 @@
+"""backup sanitize: personal data replaced consistently, shapes and order kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import string
+
+from shared.backup.sanitize import sanitize_export
+
+
+def _records():
+    return [
+        {
+            "model": "sentry.user",
+            "pk": 1,
+            "fields": {
+                "username": "alice",
+                "name": "Alice Smith",
+                "email": "alice@acme.com",
+                "password": "pbkdf2_sha256$1$salt$hash",
+                "date_joined": "2024-01-01T00:00:00.000Z",
+                "last_active": "2024-01-03T00:00:00.000Z",
+                "session_nonce": None,
+                "is_staff": True,
+            },
+        },
+        {
+            "model": "sentry.useremail",
+            "pk": 1,
+            "fields": {
+                "user": 1,
+                "email": "alice@acme.com",
+                "validation_hash": "a1B2c3D4" * 4,
+                "date_hash_added": "2024-01-02T00:00:00.000Z",
+            },
+        },
+        {"model": "sentry.email", "pk": 2, "fields": {"email": "bob@acme.com"}},
+        {"model": "sentry.userip", "pk": 1, "fields": {"user": 1, "ip_address": "10.1.2.3"}},
+        {"model": "sentry.userip", "pk": 2, "fields": {"user": 1, "ip_address": "2001:db8::1"}},
+        {
+            "model": "sentry.projectkey",
+            "pk": 1,
+            "fields": {"public_key": "0123456789abcdef0123456789abcdef", "data": {"x": 1}},
+        },
+        {"model": "sentry.organization", "pk": 1, "fields": {"name": "Acme", "slug": "acme"}},
+        {"model": "sentry.team", "pk": 1, "fields": {"name": "Acme", "slug": "acme"}},
+        {
+            "model": "sentry.apiapplication",
+            "pk": 1,
+            "fields": {"redirect_uris": "https://acme.com/cb\nhttps://acme.com/cb2"},
+        },
+        {
+            "model": "sentry.option",
+            "pk": 1,
+            "fields": {"key": "mail.from", "value": '"ops@acme.com"'},
+        },
+    ]
+
+
+def test_personal_data_is_replaced_everywhere_and_consistently():
+    out = sanitize_export(_records())
+    text = json.dumps(out)
+    for original in (
+        "alice",
+        "Alice Smith",
+        "alice@acme.com",
+        "ops@acme.com",
+        "10.1.2.3",
+        "2001:db8::1",
+        "0123456789abcdef0123456789abcdef",
+        "pbkdf2_sha256$1$salt$hash",
+        "a1B2c3D4" * 4,
+        "acme.com/cb",
+    ):
+        assert original not in text, original
+    user, useremail, email = out[0]["fields"], out[1]["fields"], out[2]["fields"]
+    assert user["email"] == useremail["email"]
+    assert user["email"].split("@")[1] == email["email"].split("@")[1]  # same domain stays same
+    assert out[6]["fields"]["slug"] == out[7]["fields"]["slug"]
+    assert user["session_nonce"] is None
+    assert user["is_staff"] is True
+    assert out[5]["fields"]["data"] == {}
+
+
+def test_shapes_and_character_classes_are_kept():
+    out = sanitize_export(_records())
+    key = out[5]["fields"]["public_key"]
+    assert len(key) == 32
+    assert set(key) <= set(string.hexdigits.lower())
+    assert ipaddress.ip_address(out[3]["fields"]["ip_address"]).version == 4
+    assert ipaddress.ip_address(out[4]["fields"]["ip_address"]).version == 6
+    validation = out[1]["fields"]["validation_hash"]
+    assert len(validation) == 32
+    assert [c.isdigit() for c in validation] == [c.isdigit() for c in "a1B2c3D4" * 4]
+    assert len(out[8]["fields"]["redirect_uris"].split("\n")) == 2
+
+
+def test_datetimes_move_but_keep_their_order_and_the_offset_applies():
+    records = [
+        {
+            "model": "sentry.email",
+            "pk": i,
+            "fields": {"date_added": f"2024-01-{i:02d}T00:00:00.000Z"},
+        }
+        for i in range(1, 21)
+    ]
+    out = sanitize_export(records, days_offset=100)
+    moments = [dt.datetime.fromisoformat(r["fields"]["date_added"]) for r in out]
+    assert moments == sorted(moments)
+    assert all(r["fields"]["date_added"].endswith("Z") for r in out)
+    assert moments[0] > dt.datetime(2024, 4, 1, tzinfo=dt.UTC)
+    assert [r["fields"]["date_added"] for r in out] != [r["fields"]["date_added"] for r in records]
