@@ -33,8 +33,12 @@ PG = os.environ.get("RELOCATE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0
 
 
 def _relocate(*args: str, cwd: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "region.cli.main", *args], cwd=cwd,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "region.cli.main", *args],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _vm_hwm_mb(pid: int) -> float:
@@ -56,17 +60,39 @@ def run_size(mb: float, work: Path, private_pem: bytes, public_pem: bytes) -> di
     key.write_bytes(private_pem)
     data_dir = work / f"silos-{mb:g}"
     prefix = f"bench{uuid.uuid4().hex[:8]}"
-    up = _relocate("dev", "up", "--background", "--data-dir", str(data_dir), "--postgres",
-                   f"{PG}/{prefix}", cwd=work)
+    up = _relocate(
+        "dev",
+        "up",
+        "--background",
+        "--data-dir",
+        str(data_dir),
+        "--postgres",
+        f"{PG}/{prefix}",
+        cwd=work,
+    )
     if up.wait() != 0:
         raise SystemExit(f"dev up failed: {up.stderr.read().decode() if up.stderr else ''}")
     state = json.loads((data_dir / "dev.json").read_text())
     env = {**os.environ, "RELOCATE_DATA_DIR": str(data_dir)}
     started = time.monotonic()
     child = subprocess.Popen(
-        [sys.executable, "-m", "region.cli.main", "import", "global", str(export),
-         "--no-prompt", "--silent", "--decrypt-with", str(key)],
-        cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "region.cli.main",
+            "import",
+            "global",
+            str(export),
+            "--no-prompt",
+            "--silent",
+            "--decrypt-with",
+            str(key),
+        ],
+        cwd=work,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.monotonic() - started
     silos = {silo: _vm_hwm_mb(int(pid)) for silo, pid in state["pids"].items()}
@@ -75,8 +101,10 @@ def run_size(mb: float, work: Path, private_pem: bytes, public_pem: bytes) -> di
     if status != 0:
         raise SystemExit(f"import failed: {child.stderr.read().decode() if child.stderr else ''}")
     return {
-        "file_mb": round(export.stat().st_size / 1024 / 1024, 1), "records": rows,
-        "seconds": round(seconds, 1), "records_per_s": round(rows / seconds),
+        "file_mb": round(export.stat().st_size / 1024 / 1024, 1),
+        "records": rows,
+        "seconds": round(seconds, 1),
+        "records_per_s": round(rows / seconds),
         "importer_peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
         "silo_peak_rss_mb": {k: round(v, 1) for k, v in silos.items()},
     }
@@ -101,11 +129,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private_pem = private.private_bytes(serialization.Encoding.PEM,
-                                        serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption())
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     public_pem = private.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     with tempfile.TemporaryDirectory(prefix="relocate-bench-") as tmp:
         small = run_size(args.small_mb, Path(tmp), private_pem, public_pem)
         print("small:", json.dumps(small))
@@ -113,11 +142,17 @@ def main(argv: list[str] | None = None) -> int:
         print("large:", json.dumps(large))
     ratio = large["importer_peak_rss_mb"] / small["importer_peak_rss_mb"]
     growth = large["file_mb"] / small["file_mb"]
-    print(f"input grew {growth:.1f}x; importer peak RSS grew {ratio:.2f}x "
-          f"({small['importer_peak_rss_mb']} MB -> {large['importer_peak_rss_mb']} MB)")
+    print(
+        f"input grew {growth:.1f}x; importer peak RSS grew {ratio:.2f}x "
+        f"({small['importer_peak_rss_mb']} MB -> {large['importer_peak_rss_mb']} MB)"
+    )
     if args.json is not None:
-        args.json.write_text(json.dumps({"small": small, "large": large,
-                                         "input_growth": growth, "rss_growth": ratio}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {"small": small, "large": large, "input_growth": growth, "rss_growth": ratio},
+                indent=2,
+            )
+        )
     return 0
 
 

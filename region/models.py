@@ -62,7 +62,11 @@ class Organization(models.Model):
 
     @classmethod
     def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
-        """With --hide-organizations, imported organizations wait for approval (status 3)."""
+        """Normalize the slug as Sentry does (lower case, ``_`` -> ``-``, no edge dashes); with
+        --hide-organizations, imported organizations wait for approval (status 3)."""
+        slug = values.get("slug")
+        if isinstance(slug, str):
+            values["slug"] = slug.lower().replace("_", "-").strip("-") or slug
         if ctx.flags.hide_organizations:
             values["status"] = RELOCATION_PENDING_APPROVAL
 

@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from tests.integration.conftest import run_cli, write_export
+from tests.integration.conftest import PairFactory, run_cli, write_export
 from tests.support import fake_kms
 from tests.support.instance import generate
 
@@ -403,3 +403,63 @@ def test_stream_format_round_trips_and_detects_tampering_and_truncation(
         assert proc.returncode == 1, name
         assert message in proc.stderr, (name, proc.stderr)
     assert second.count("control", "auth_user") == before
+
+
+@pytest.fixture(scope="module")
+def source_pair(tmp_path_factory):
+    """A pair holding a generated instance, shared by the per-scope tests."""
+    factory = PairFactory(tmp_path_factory.mktemp("source"))
+    pair = factory("source")
+    src = write_export(pair.tmp / "src.json", generate(users=3, orgs=1, seed=40))
+    run_cli(pair, "import", "global", str(src), "--no-prompt")
+    yield pair
+    factory.close()
+
+
+@pytest.mark.parametrize("scope", ["users", "organizations", "config", "global"])
+def test_encrypted_export_equals_the_plain_one_and_imports_in_its_scope(
+    source_pair, module_pair, tmp_path, scope
+):
+    _, priv, pub = _keypair(tmp_path)
+    source, target = source_pair, module_pair
+    run_cli(
+        target, "import", "global", str(write_export(tmp_path / "empty.json", [])), "--no-prompt"
+    )
+    plain, sealed, opened = (tmp_path / f"{scope}.{ext}" for ext in ("json", "tar", "out.json"))
+    run_cli(source, "export", scope, str(plain))
+    run_cli(source, "export", scope, str(sealed), "--encrypt-with", str(pub))
+    run_cli(
+        source, "backup", "decrypt", str(opened), "--src", str(sealed), "--decrypt-with", str(priv)
+    )
+    assert json.loads(opened.read_text()) == json.loads(plain.read_text())
+    run_cli(target, "import", scope, str(sealed), "--no-prompt", "--decrypt-with", str(priv))
+    assert target.count("control", "auth_user") == len(
+        [r for r in json.loads(plain.read_text()) if r["model"] == "sentry.user"]
+    )
+    for left, right in (
+        ("--decrypt-left-with", None),
+        (None, "--decrypt-right-with"),
+        ("--decrypt-left-with", "--decrypt-right-with"),
+    ):
+        args = [str(sealed if left else plain), str(sealed if right else plain)]
+        for flag in (left, right):
+            if flag:
+                args += [flag, str(priv)]
+        run_cli(source, "backup", "compare", *args)
+
+
+def test_a_bad_kms_config_on_export_is_an_encryption_error(module_pair, tmp_path):
+    config = tmp_path / "kms.json"
+    config.write_text(json.dumps({"project_id": "p", "location": "global"}))
+    proc = run_cli(
+        module_pair,
+        "export",
+        "users",
+        str(tmp_path / "x.tar"),
+        "--encrypt-with-gcp-kms",
+        str(config),
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "cannot encrypt: the KMS config must hold exactly the keys" in proc.stderr
+    assert not (tmp_path / "x.tar").exists()

@@ -6,6 +6,7 @@ import datetime as dt
 import ipaddress
 import json
 import string
+from typing import Any
 
 from shared.backup.sanitize import sanitize_export
 
@@ -98,7 +99,7 @@ def test_shapes_and_character_classes_are_kept():
 
 
 def test_datetimes_move_but_keep_their_order_and_the_offset_applies():
-    records = [
+    records: list[dict[str, Any]] = [
         {
             "model": "sentry.email",
             "pk": i,
@@ -112,3 +113,29 @@ def test_datetimes_move_but_keep_their_order_and_the_offset_applies():
     assert all(r["fields"]["date_added"].endswith("Z") for r in out)
     assert moments[0] > dt.datetime(2024, 4, 1, tzinfo=dt.UTC)
     assert [r["fields"]["date_added"] for r in out] != [r["fields"]["date_added"] for r in records]
+
+
+def test_without_an_offset_values_still_change_and_a_missing_slug_stays_null():
+    records: list[dict[str, Any]] = [
+        {
+            "model": "sentry.team",
+            "pk": 1,
+            "fields": {
+                "name": "Backend",
+                "slug": None,
+                "date_added": "2024-01-01T00:00:00.000Z",
+                "date_updated": "2024-02-01T00:00:00.000Z",
+            },
+        },
+        {
+            "model": "sentry.team",
+            "pk": 2,
+            "fields": {"name": "Frontend", "slug": None, "date_added": "2024-01-15T00:00:00.000Z"},
+        },
+    ]
+    out = sanitize_export(records)
+    first = out[0]["fields"]
+    assert first["name"] != "Backend"
+    assert first["slug"] is None
+    assert first["date_added"] < first["date_updated"]
+    assert first["date_added"] != "2024-01-01T00:00:00.000Z"
