@@ -644,7 +644,8 @@ class OrganizationMapping(models.Model):
     )
 
     # The organization's pk in its region (a cross-silo id, never a database constraint).
-    organization_id = models.BigIntegerField(unique=True)
+    # Unique with region_name: every region numbers its own organizations.
+    organization_id = models.BigIntegerField()
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=64)
     date_created = models.DateTimeField(default=timezone.now)
@@ -656,6 +657,7 @@ class OrganizationMapping(models.Model):
 
     class Meta:
         db_table = "sentry_organizationmapping"
+        unique_together = (("region_name", "organization_id"),)
 
     @override
     def __str__(self) -> str:
@@ -691,7 +693,7 @@ class OrganizationSlugReservation(models.Model):
 
     class Meta:
         db_table = "sentry_organizationslugreservation"
-        unique_together = (("organization_id", "reservation_type"),)
+        unique_together = (("region_name", "organization_id", "reservation_type"),)
 
     @override
     def __str__(self) -> str:

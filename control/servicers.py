@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import grpc
 from django.conf import settings
 from typing_extensions import override
@@ -23,6 +25,9 @@ from shared.rpc.silo_process import Registration
 class OrganizationProvisioningServicer(pb_grpc.OrganizationProvisioningServiceServicer):
     """Globally unique organization slugs."""
 
+    def __init__(self, regions: Collection[str]) -> None:
+        self._regions = frozenset(regions)
+
     @override
     def BulkCreateOrganizationSlugReservations(
         self,
@@ -33,6 +38,7 @@ class OrganizationProvisioningServicer(pb_grpc.OrganizationProvisioningServiceSe
         slugs = do_bulk_create_organization_slug_reservations(
             request.region_name,
             [OrganizationSlug(o.organization_id, o.slug, o.name) for o in request.organizations],
+            known_regions=self._regions,
         )
         return pb.BulkCreateOrganizationSlugReservationsResponse(slugs=slugs)
 
@@ -41,7 +47,7 @@ def registrations() -> tuple[list[Registration], list[str]]:
     """Control's services and their names (for health checking)."""
     registry = build_registry(settings.RELOCATE_SILO, Silo.CONTROL)
     relocation = RelocationServicer(registry, ControlImportChunk, settings.RELOCATE_SILO)
-    provisioning = OrganizationProvisioningServicer()
+    provisioning = OrganizationProvisioningServicer(settings.RELOCATE_REGIONS)
     return (
         [
             lambda s: relocation_service_pb2_grpc.add_RelocationServiceServicer_to_server(

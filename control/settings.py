@@ -19,6 +19,14 @@ SECRET_KEY = os.environ.get(
 DEBUG = False
 ALLOWED_HOSTS: list[str] = []
 
+# The regions control serves, "name=host:port" comma-separated (empty: any region name is taken).
+RELOCATE_REGIONS = {
+    name.strip(): address.strip()
+    for name, _, address in (
+        item.partition("=") for item in os.environ.get("RELOCATE_REGIONS", "").split(",") if item
+    )
+}
+
 INSTALLED_APPS = ["control.apps.ControlConfig"]
 MIDDLEWARE: list[str] = []
 

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +20,7 @@ from shared.rpc.channels import make_channel
 from shared.rpc.clients import wait_for_health
 from shared.rpc.config import RpcClientConfig
 
-SILOS = ("control", "region")
+DEFAULT_REGION = "default"
 START_TIMEOUT_S = 90.0
 
 
@@ -33,17 +33,22 @@ class DevSilos:
     pids: Mapping[str, int]
 
 
-def database_urls(data_dir: Path, postgres: str | None) -> dict[str, str]:
-    """One database per silo: SQLite files under data_dir, or databases on a PostgreSQL server.
+def process_name(region: str) -> str:
+    """The dev process (and database) name of a region: ``region``, or ``region-<name>``."""
+    return "region" if region == DEFAULT_REGION else f"region-{region}"
+
+
+def database_urls(data_dir: Path, postgres: str | None, processes: Sequence[str]) -> dict[str, str]:
+    """One database per silo process: SQLite files under data_dir, or PostgreSQL databases.
 
     With PostgreSQL, a database name in the URL is used as a prefix (``.../dev`` gives
-    ``dev_control`` and ``dev_region``); without one the databases are ``relocate_<silo>``.
+    ``dev_control``, ``dev_region``, ``dev_region_us``); without one the prefix is ``relocate``.
     """
     if postgres is None:
-        return {s: f"sqlite:///{(data_dir / f'{s}.sqlite3').resolve()}" for s in SILOS}
+        return {p: f"sqlite:///{(data_dir / f'{p}.sqlite3').resolve()}" for p in processes}
     base = postgres.rstrip("/")
     server, _, prefix = base.rpartition("/") if base.count("/") > 2 else (base, "", "")
-    urls = {s: f"{server}/{prefix or 'relocate'}_{s}" for s in SILOS}
+    urls = {p: f"{server}/{prefix or 'relocate'}_{p.replace('-', '_')}" for p in processes}
     for url in urls.values():
         ensure_postgres_database(url)
     return urls
@@ -73,44 +78,29 @@ def _secret(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def start(data_dir: Path, postgres: str | None, region_name: str = "default") -> DevSilos:
-    """Start both silos detached, wait until both are healthy, write ``dev.json``."""
+def start(
+    data_dir: Path, postgres: str | None, regions: Sequence[str] = (DEFAULT_REGION,)
+) -> DevSilos:
+    """Start control and every region detached, wait until all are healthy, write ``dev.json``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     state_path = data_dir / STATE_FILE
     if state_path.exists() and alive(json.loads(state_path.read_text()).get("pids", {})):
         raise ConfigurationError(f"silos already running for {data_dir} (relocate dev down first)")
     secret = _secret(data_dir)
-    urls = database_urls(data_dir, postgres)
+    processes = {process_name(r): r for r in regions}
+    urls = database_urls(data_dir, postgres, ["control", *processes])
     pids: dict[str, int] = {}
-    for silo in SILOS:
-        port_file = data_dir / f"{silo}.port"
-        port_file.unlink(missing_ok=True)
-        env = {
-            **os.environ,
-            "RELOCATE_RPC_SECRETS": secret,
-            f"RELOCATE_{silo.upper()}_DATABASE_URL": urls[silo],
-            "RELOCATE_REGION_NAME": region_name,
-        }
-        with (data_dir / f"{silo}.log").open("ab") as log:
-            proc = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
-                [
-                    sys.executable,
-                    "-m",
-                    f"{silo}.server",
-                    "--bind",
-                    "127.0.0.1:0",
-                    "--port-file",
-                    str(port_file),
-                ],
-                env=env,
-                stdout=log,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-        pids[silo] = proc.pid
     try:
-        addresses = {s: f"127.0.0.1:{_wait_port(data_dir, s, pids[s])}" for s in SILOS}
+        addresses: dict[str, str] = {}
+        for process, region in processes.items():
+            env = {"RELOCATE_REGION_DATABASE_URL": urls[process], "RELOCATE_REGION_NAME": region}
+            pids[process] = _spawn(data_dir, process, "region", secret, env)
+        for process in processes:
+            addresses[process] = f"127.0.0.1:{_wait_port(data_dir, process, pids[process])}"
+        known = ",".join(f"{r}={addresses[p]}" for p, r in processes.items())
+        control_env = {"RELOCATE_CONTROL_DATABASE_URL": urls["control"], "RELOCATE_REGIONS": known}
+        pids["control"] = _spawn(data_dir, "control", "control", secret, control_env)
+        addresses["control"] = f"127.0.0.1:{_wait_port(data_dir, 'control', pids['control'])}"
         for address in addresses.values():
             channel = make_channel(RpcClientConfig(target=address, secrets=(secret,)))
             wait_for_health(channel, START_TIMEOUT_S)
@@ -118,15 +108,41 @@ def start(data_dir: Path, postgres: str | None, region_name: str = "default") ->
     except BaseException:
         _terminate(pids)
         raise
+    first = process_name(regions[0])
     state = {
         "control": addresses["control"],
-        "region": addresses["region"],
-        "region_name": region_name,
+        "regions": {r: addresses[p] for p, r in processes.items()},
+        "region": addresses[first],
+        "region_name": regions[0],
         "pids": pids,
         "databases": urls,
     }
     state_path.write_text(json.dumps(state, indent=2))
     return DevSilos(data_dir, addresses, pids)
+
+
+def _spawn(data_dir: Path, process: str, silo: str, secret: str, env: Mapping[str, str]) -> int:
+    """Start one silo process in its own session, logging to ``<process>.log``."""
+    port_file = data_dir / f"{process}.port"
+    port_file.unlink(missing_ok=True)
+    with (data_dir / f"{process}.log").open("ab") as log:
+        proc = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
+            [
+                sys.executable,
+                "-m",
+                f"{silo}.server",
+                "--bind",
+                "127.0.0.1:0",
+                "--port-file",
+                str(port_file),
+            ],
+            env={**os.environ, "RELOCATE_RPC_SECRETS": secret, **env},
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    return proc.pid
 
 
 def _wait_port(data_dir: Path, silo: str, pid: int) -> int:

@@ -92,7 +92,7 @@ def export_command(scope: OperationScope) -> Callable[..., None]:
             public_pem = encryptor.public_key_pem() if encryptor is not None else None
             fmt = opts.get("encrypt_format", "sentry")
             with (
-                connect(load_endpoints()) as silos,
+                connect(load_endpoints(region=opts.get("region"))) as silos,
                 _destination(dest) as out,
                 _encrypted(out, public_pem, fmt) as sink,
             ):

@@ -81,7 +81,7 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
             hide_organizations=bool(opts.get("hide_organizations")),
         )
         with reported(printer, findings_file, "Import") as findings:
-            endpoints = load_endpoints()
+            endpoints = load_endpoints(region=opts.get("region"))
             decryptor = decryptor_from(opts.get("decrypt_with"), opts.get("decrypt_with_gcp_kms"))
             with connect(endpoints) as silos:
                 with open_plaintext(src, decryptor) as stream:

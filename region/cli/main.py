@@ -59,14 +59,27 @@ _OVERWRITE = (
         help="Overwrite colliding options, relays and roles instead of keeping them.",
     ),
 )
+_REGION = (
+    click.option(
+        "--region",
+        default=None,
+        metavar="NAME",
+        help="The region to import into or export from (default: the first configured).",
+    ),
+)
 # Sentry's flags per scope: which options each import and export subcommand takes.
 IMPORT_OPTIONS = {
-    "users": (*_USERNAMES, *_MERGE),
-    "organizations": (*_ORG_SLUGS, *_MERGE, *_HIDE),
-    "config": (*_USERNAMES, *_MERGE, *_OVERWRITE),
-    "global": (),
+    "users": (*_USERNAMES, *_MERGE, *_REGION),
+    "organizations": (*_ORG_SLUGS, *_MERGE, *_HIDE, *_REGION),
+    "config": (*_USERNAMES, *_MERGE, *_OVERWRITE, *_REGION),
+    "global": _REGION,
 }
-EXPORT_OPTIONS = {"users": _USERNAMES, "organizations": _ORG_SLUGS, "config": (), "global": ()}
+EXPORT_OPTIONS = {
+    "users": (*_USERNAMES, *_REGION),
+    "organizations": (*_ORG_SLUGS, *_REGION),
+    "config": _REGION,
+    "global": _REGION,
+}
 
 
 def _with(options: tuple[Callable[[Any], Any], ...], command: Callable[..., None]) -> Any:
@@ -124,16 +137,27 @@ def dev_group() -> None:
     metavar="URL",
     help="Use this PostgreSQL server (one database per silo, created if missing).",
 )
-def dev_up(data_dir: Path | None, background: bool, postgres: str | None) -> None:
-    """Start both silos and wait until both are healthy."""
+@click.option(
+    "--regions",
+    default=None,
+    metavar="NAMES",
+    help="Comma-separated region names: one region process each (default: one region).",
+)
+def dev_up(
+    data_dir: Path | None, background: bool, postgres: str | None, regions: str | None
+) -> None:
+    """Start control and the regions and wait until all are healthy."""
     directory = data_dir or DEFAULT_DATA_DIR
+    names = [r.strip() for r in (regions or "").split(",") if r.strip()] or [dev.DEFAULT_REGION]
+    if len(set(names)) != len(names):
+        raise click.UsageError("--regions names must be distinct")
     try:
-        silos = dev.start(directory, postgres)
+        silos = dev.start(directory, postgres, names)
     except RelocationError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(
-        f"control on {silos.addresses['control']}, region on {silos.addresses['region']} "
-        f"(state in {directory})"
+        ", ".join(f"{name} on {address}" for name, address in silos.addresses.items())
+        + f" (state in {directory})"
     )
     if background:
         return
@@ -152,7 +176,7 @@ def dev_down(data_dir: Path | None) -> None:
     """Stop the silos 'dev up' started."""
     directory = data_dir or DEFAULT_DATA_DIR
     if dev.stop(directory):
-        click.echo("Stopped both silos.")
+        click.echo("Stopped the silos.")
     else:
         click.echo(f"No silos recorded in {directory}.")
 

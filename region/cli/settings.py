@@ -28,25 +28,48 @@ def _split_secrets(text: str) -> tuple[str, ...]:
     return tuple(s.strip() for s in text.split(",") if s.strip())
 
 
-def load_endpoints(data_dir: Path | None = None) -> SiloEndpoints:
-    """Read RELOCATE_CONTROL_ADDR / RELOCATE_REGION_ADDR / RELOCATE_RPC_SECRETS, else dev state.
+def parse_regions(text: str) -> dict[str, str]:
+    """``name=host:port,name=host:port`` -> {name: address}."""
+    out = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, address = item.partition("=")
+        if not sep or not name or not address:
+            raise ConfigurationError(f"RELOCATE_REGIONS entry {item!r} is not name=host:port")
+        out[name.strip()] = address.strip()
+    return out
 
-    The dev state file is ``<data dir>/dev.json``, where the data dir is ``data_dir``, else
-    RELOCATE_DATA_DIR, else ``./.relocate``; ``relocate dev up`` writes it.
+
+def _pick(regions: dict[str, str], region: str | None) -> tuple[str, str]:
+    """The chosen region (default: the first configured) and its address."""
+    if not regions:
+        raise ConfigurationError("no region configured")
+    name = region or next(iter(regions))
+    if name not in regions:
+        raise ConfigurationError(f"unknown region {name!r}; configured: {', '.join(regions)}")
+    return name, regions[name]
+
+
+def load_endpoints(data_dir: Path | None = None, region: str | None = None) -> SiloEndpoints:
+    """Where the silos are: environment variables first, else the ``dev up`` state file.
+
+    Environment: RELOCATE_CONTROL_ADDR, RELOCATE_RPC_SECRETS, and either RELOCATE_REGIONS
+    (``name=host:port,…``) or RELOCATE_REGION_ADDR with RELOCATE_REGION_NAME. The state file is
+    ``<data dir>/dev.json``; the data dir is ``data_dir``, else RELOCATE_DATA_DIR, else
+    ``./.relocate``. ``region`` picks one region by name (default: the first configured).
     """
     env = os.environ
     deadline = float(env.get("RELOCATE_RPC_DEADLINE_S", "300"))
-    if env.get("RELOCATE_CONTROL_ADDR") and env.get("RELOCATE_REGION_ADDR"):
+    if env.get("RELOCATE_CONTROL_ADDR") and (
+        env.get("RELOCATE_REGIONS") or env.get("RELOCATE_REGION_ADDR")
+    ):
         secrets = _split_secrets(env.get("RELOCATE_RPC_SECRETS", ""))
         if not secrets:
             raise ConfigurationError("RELOCATE_RPC_SECRETS must hold at least one shared secret")
-        return SiloEndpoints(
-            control=env["RELOCATE_CONTROL_ADDR"],
-            region=env["RELOCATE_REGION_ADDR"],
-            secrets=secrets,
-            region_name=env.get("RELOCATE_REGION_NAME", "default"),
-            deadline_s=deadline,
-        )
+        regions = parse_regions(env.get("RELOCATE_REGIONS", "")) or {
+            env.get("RELOCATE_REGION_NAME", "default"): env["RELOCATE_REGION_ADDR"]
+        }
+        name, address = _pick(regions, region)
+        return SiloEndpoints(env["RELOCATE_CONTROL_ADDR"], address, secrets, name, deadline)
     directory = data_dir or Path(env.get("RELOCATE_DATA_DIR") or DEFAULT_DATA_DIR)
     state_path = directory / STATE_FILE
     if not state_path.exists():
@@ -56,11 +79,7 @@ def load_endpoints(data_dir: Path | None = None) -> SiloEndpoints:
             "not found)"
         )
     state = json.loads(state_path.read_text())
+    regions = state.get("regions") or {state.get("region_name", "default"): state["region"]}
+    name, address = _pick(regions, region)
     secrets = _split_secrets((directory / "secret").read_text())
-    return SiloEndpoints(
-        control=state["control"],
-        region=state["region"],
-        secrets=secrets,
-        region_name=state.get("region_name", "default"),
-        deadline_s=deadline,
-    )
+    return SiloEndpoints(state["control"], address, secrets, name, deadline)

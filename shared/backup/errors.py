@@ -200,3 +200,13 @@ class DecryptionError(RelocationError):
 
     def __init__(self, reason: str) -> None:
         super().__init__(f"cannot decrypt: {reason}")
+
+
+class UnknownRegionError(RelocationError):
+    """A region name control is not configured with."""
+
+    def __init__(self, region: str, known: list[str]) -> None:
+        super().__init__(
+            f"unknown region {region!r}; control knows {', '.join(known) or 'none'}",
+            region=region,
+        )

@@ -66,6 +66,8 @@ class Reason(enum.StrEnum):
     ENCRYPTION_FAILED = "ENCRYPTION_FAILED"
     # An encrypted export could not be opened.
     DECRYPTION_FAILED = "DECRYPTION_FAILED"
+    # A region name control is not configured with.
+    UNKNOWN_REGION = "UNKNOWN_REGION"
     # The declared models' dependencies form a cycle.
     DEPENDENCY_CYCLE = "DEPENDENCY_CYCLE"
     # A batch with the same import key was stored with different contents.
@@ -106,6 +108,7 @@ ERROR_TABLE: Final[Mapping[type[domain.RelocationError], tuple[grpc.StatusCode, 
     domain.ClearNotConfirmedError: (_C.FAILED_PRECONDITION, Reason.CLEAR_NOT_CONFIRMED),
     domain.EncryptionError: (_C.INVALID_ARGUMENT, Reason.ENCRYPTION_FAILED),
     domain.DecryptionError: (_C.INVALID_ARGUMENT, Reason.DECRYPTION_FAILED),
+    domain.UnknownRegionError: (_C.FAILED_PRECONDITION, Reason.UNKNOWN_REGION),
 }
 
 # Reasons whose messages may quote SQL or data, so they never leave the server.

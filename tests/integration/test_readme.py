@@ -63,4 +63,4 @@ def test_readme_main_job_works_in_a_fresh_copy(tmp_path):
     exported = json.loads((fresh / "out.json").read_text())
     shipped = json.loads((fresh / "examples" / "sentry-export.json").read_text())
     assert len(exported) == len(shipped)
-    assert "Stopped both silos." in proc.stdout
+    assert "Stopped the silos." in proc.stdout

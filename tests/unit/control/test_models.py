@@ -386,17 +386,17 @@ def test_registry_tells_region_models_apart_from_unknown_and_excluded_ones(regis
             registry.get(name)
 
 
-def test_bookkeeping_models_are_excluded_with_sentrys_unique_sets():
+def test_bookkeeping_models_are_excluded_with_unique_sets_per_region():
     assert control_models.OrganizationMapping.relocation.scopes == EXCLUDED
     assert control_models.OrganizationSlugReservation.relocation.scopes == EXCLUDED
     assert control_models.ControlImportChunk.relocation.scopes == EXCLUDED
     assert set(unique_sets(control_models.OrganizationMapping)) == {
-        UniqueSet(("organization_id",)),
+        UniqueSet(("organization_id", "region_name")),
         UniqueSet(("slug",)),
     }
     assert set(unique_sets(control_models.OrganizationSlugReservation)) == {
         UniqueSet(("slug",)),
-        UniqueSet(("organization_id", "reservation_type")),
+        UniqueSet(("organization_id", "region_name", "reservation_type")),
     }
     assert unique_sets(control_models.ControlImportChunk) == [
         UniqueSet(("import_uuid", "min_ordinal", "model"))

@@ -21,6 +21,7 @@ from shared.backup.errors import (
     DecryptionError,
     EncryptionError,
     UnaccountedRecordsError,
+    UnknownRegionError,
 )
 from shared.backup.findings import Finding, FindingKind
 from shared.rpc import errors
@@ -66,6 +67,7 @@ SAMPLES: dict[type[domain.RelocationError], domain.RelocationError] = {
     ClearNotConfirmedError: ClearNotConfirmedError("region"),
     EncryptionError: EncryptionError("bad key"),
     DecryptionError: DecryptionError("bad key"),
+    UnknownRegionError: UnknownRegionError("mars", ["us"]),
 }
 
 
