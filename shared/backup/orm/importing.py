@@ -23,12 +23,15 @@ from shared.backup.errors import (
 from shared.backup.filters import Filter
 from shared.backup.flags import ImportFlags
 from shared.backup.orm.chunk_store import find_chunk, save_chunk
-from shared.backup.orm.registry import SiloRegistry
+from shared.backup.orm.registry import RelocatableModel, SiloRegistry
 from shared.backup.orm.writer import BatchContext, write_batch
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.scopes import OperationScope
 
 logger = logging.getLogger(__name__)
+# A batch whose unique values another import inserted meanwhile (two imports racing for one
+# username) fails on the database; written again, its collision lookup sees those rows.
+WRITE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,31 +71,46 @@ def do_import_batch(
         filters=[f for f in request.filters if f.model == name],
         pk_map=request.pk_map,
     )
-    try:
-        with transaction.atomic(using=chunk_model._default_manager.db):
-            outcome = write_batch(rm, raw, request.min_ordinal, ctx)
-            chunk = ImportChunk(
-                import_uuid=uuid,
-                model=name,
-                min_ordinal=request.min_ordinal,
-                max_ordinal=request.min_ordinal + len(raw) - 1,
-                mapped=dict(sorted(outcome.mapped.items())),
-                findings=tuple(outcome.findings),
-                **_ranges(outcome.mapped),
-            )
-            if request.flags.dry_run:
-                transaction.set_rollback(True)
-            else:
-                save_chunk(chunk_model, chunk)
-    except IntegrityError as exc:
-        raced = find_chunk(chunk_model, uuid, name, request.min_ordinal)
-        if raced is not None:
-            logger.info("relocation.import_batch.lost_import_race", extra={"model": name})
-            return raced, True
-        raise IntegrityConflictError(name, _first_line(exc), request.min_ordinal) from exc
-    except DatabaseError as exc:
-        raise DatabaseFailureError(name, _first_line(exc)) from exc
-    return chunk, False
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return _write_chunk(rm, raw, request, ctx, chunk_model), False
+        except IntegrityError as exc:
+            raced = find_chunk(chunk_model, uuid, name, request.min_ordinal)
+            if raced is not None:
+                logger.info("relocation.import_batch.lost_import_race", extra={"model": name})
+                return raced, True
+            if attempt == WRITE_ATTEMPTS:
+                raise IntegrityConflictError(name, _first_line(exc), request.min_ordinal) from exc
+            logger.info("relocation.import_batch.retry_after_conflict", extra={"model": name})
+        except DatabaseError as exc:
+            raise DatabaseFailureError(name, _first_line(exc)) from exc
+    raise AssertionError("unreachable")
+
+
+def _write_chunk(
+    rm: RelocatableModel,
+    raw: list[Any],
+    request: ImportBatchRequest,
+    ctx: BatchContext,
+    chunk_model: type[models.Model],
+) -> ImportChunk:
+    """One attempt: the batch and its chunk row in one transaction (rolled back in a dry run)."""
+    with transaction.atomic(using=chunk_model._default_manager.db):
+        outcome = write_batch(rm, raw, request.min_ordinal, ctx)
+        chunk = ImportChunk(
+            import_uuid=request.flags.import_uuid,
+            model=rm.descriptor.name,
+            min_ordinal=request.min_ordinal,
+            max_ordinal=request.min_ordinal + len(raw) - 1,
+            mapped=dict(sorted(outcome.mapped.items())),
+            findings=tuple(outcome.findings),
+            **_ranges(outcome.mapped),
+        )
+        if request.flags.dry_run:
+            transaction.set_rollback(True)
+        else:
+            save_chunk(chunk_model, chunk)
+    return chunk
 
 
 def _parse_batch(name: str, records_json: bytes, min_ordinal: int) -> list[Any]:
