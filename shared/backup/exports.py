@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -71,16 +71,16 @@ def _pages(
     scope: OperationScope,
     filters: Sequence[Filter],
     page_size: int,
-) -> list[Record]:
-    records: list[Record] = []
+) -> Iterator[Record]:
+    """Every record of one model, a page at a time (only one page is held in memory)."""
     from_pk = 0
     while True:
         data, next_from_pk = source.export_by_model(
             model=desc.name, scope=scope, filters=filters, from_pk=from_pk, page_size=page_size
         )
-        records.extend(orjson.loads(data))
+        yield from orjson.loads(data)
         if not next_from_pk:
-            return records
+            return
         from_pk = next_from_pk
 
 
