@@ -1,26 +1,33 @@
 """Contract suite fixtures: one pair of silo endpoints per session, given by address.
 
 With RELOCATE_CONTRACT_CONTROL_ADDR, RELOCATE_CONTRACT_REGION_ADDR and RELOCATE_CONTRACT_SECRET
-set, the suite talks to that deployed pair; otherwise it starts one local pair (fresh PostgreSQL
-databases) with the integration suite's PairFactory. Either way tests only use addresses, the
-shared secret and the region's name, so the same cases hold for every deployment.
+set, the suite talks to that deployed pair; otherwise it starts the local multi-region topology
+with ``relocate dev up --regions us,de --postgres`` (fresh databases) and runs every case against
+control with each region in turn. Either way tests only use addresses, the shared secret and the
+region's name, so the same cases hold for every deployment.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import grpc
+import psycopg2
 import pytest
 
 from shared.backup.descriptors import Silo
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import OrganizationProvisioningClient, RegionImportClient, RelocationClient
 from shared.rpc.config import RpcClientConfig
-from tests.integration.conftest import PairFactory
+from tests.integration.conftest import PG_URL, ROOT
 
 ENV_CONTROL = "RELOCATE_CONTRACT_CONTROL_ADDR"
 ENV_REGION = "RELOCATE_CONTRACT_REGION_ADDR"
@@ -66,25 +73,67 @@ def _deployed_target() -> ContractTarget | None:
     )
 
 
+LOCAL_REGIONS = ("us", "de")
+
+
+def _relocate(cwd: Path, *args: str) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("RELOCATE_")}
+    subprocess.run(
+        [sys.executable, "-m", "region.cli.main", *args],
+        cwd=cwd,
+        check=True,
+        env={**base, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        timeout=300,
+    )
+
+
 @pytest.fixture(scope="session")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractTarget]:
-    """The deployed pair from the environment, else one local pair for the whole session."""
+def local_topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """``relocate dev up --regions us,de`` on fresh PostgreSQL databases, for the session."""
+    cwd = tmp_path_factory.mktemp("contract-dev")
+    prefix = f"contract{uuid.uuid4().hex[:8]}"
+    _relocate(
+        cwd,
+        "dev",
+        "up",
+        "--background",
+        "--regions",
+        ",".join(LOCAL_REGIONS),
+        "--postgres",
+        f"{PG_URL}/{prefix}",
+    )
+    state = json.loads((cwd / ".relocate" / "dev.json").read_text())
+    state["secret"] = (cwd / ".relocate" / "secret").read_text().strip()
+    try:
+        yield state
+    finally:
+        _relocate(cwd, "dev", "down")
+        admin = psycopg2.connect(f"{PG_URL}/postgres")
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            for process in state["databases"]:
+                name = f"{prefix}_{process.replace('-', '_')}"
+                cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="session", params=LOCAL_REGIONS)
+def target(request: pytest.FixtureRequest) -> ContractTarget:
+    """The deployed pair from the environment, else control with each local region in turn."""
     deployed = _deployed_target()
     if deployed is not None:
-        yield deployed
-        return
-    factory = PairFactory(tmp_path_factory.mktemp("contract-pair"))
-    try:
-        pair = factory("contract")
-        yield ContractTarget(
-            control=pair.addresses["control"],
-            region=pair.addresses["region"],
-            secret=pair.secret,
-            region_name=pair.region_name,
-            deployed=False,
-        )
-    finally:
-        factory.close()
+        if request.param != LOCAL_REGIONS[0]:
+            pytest.skip("a deployed pair is tested once")
+        return deployed
+    state = request.getfixturevalue("local_topology")
+    return ContractTarget(
+        control=state["control"],
+        region=state["regions"][request.param],
+        secret=state["secret"],
+        region_name=request.param,
+        deployed=False,
+    )
 
 
 @pytest.fixture(scope="session")
