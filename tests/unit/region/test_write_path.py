@@ -41,6 +41,15 @@ def _statements(
     return len(captured.captured_queries)
 
 
+def _same_cost(small: int, large: int, rows: int) -> None:
+    """PostgreSQL: equal counts. SQLite caps bound parameters per statement (999 on older
+    builds), so Django splits a large bulk INSERT; allow that, never a statement per row."""
+    if connection.vendor == "sqlite":
+        assert large - small <= rows // 50
+    else:
+        assert large == small
+
+
 def _orgs(n: int, offset: int) -> list[dict]:
     return [
         {
@@ -76,7 +85,7 @@ def _keys(n: int, project: int, offset: int) -> list[dict]:
 def test_inserting_a_batch_issues_a_fixed_number_of_statements(db, size):
     small = _statements("sentry.organization", _orgs(10, 10_000 + size))
     large = _statements("sentry.organization", _orgs(size, 20_000 + size))
-    assert large == small
+    _same_cost(small, large, size)
 
 
 def test_references_and_two_collision_policies_cost_no_per_row_queries(db):
@@ -104,7 +113,7 @@ def test_references_and_two_collision_policies_cost_no_per_row_queries(db):
     )
     small = _statements("sentry.projectkey", _keys(10, 1, 100), pk_map)
     large = _statements("sentry.projectkey", _keys(300, 1, 1000), pk_map)
-    assert large == small
+    _same_cost(small, large, 300)
 
 
 def test_overwriting_colliding_options_is_one_update_whatever_the_count(db):
@@ -121,7 +130,7 @@ def test_overwriting_colliding_options_is_one_update_whatever_the_count(db):
     Option.objects.bulk_create([Option(key=f"k{i}", value="old") for i in range(300)])
     small = _statements("sentry.option", options(10, "new"), overwrite_configs=True)
     large = _statements("sentry.option", options(300, "new"), overwrite_configs=True)
-    assert large == small
+    _same_cost(small, large, 300)
     assert set(Option.objects.values_list("value", flat=True)) == {"new"}
 
 
