@@ -59,7 +59,7 @@ class LocalEncryptor:
 
     def public_key_pem(self) -> bytes:
         """The public key, checked to be an RSA key, PEM."""
-        return _public_pem(_load_public(self.pem))
+        return _public_pem(load_public_key(self.pem))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ def encrypt_export(plaintext: bytes, public_pem: bytes) -> bytes:
     Take the key from an ``Encryptor`` once, before the export is built, so a bad key fails fast.
     """
     data_key = Fernet.generate_key()
-    wrapped = _load_public(public_pem).encrypt(data_key, oaep())
+    wrapped = load_public_key(public_pem).encrypt(data_key, oaep())
     token = Fernet(data_key).encrypt(plaintext)
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -155,7 +155,8 @@ def _check_member(info: tarfile.TarInfo, found: dict[str, bytes]) -> None:
         raise DecryptionError(f"tarball member {info.name!r} is implausibly large")
 
 
-def _load_public(pem: bytes) -> rsa.RSAPublicKey:
+def load_public_key(pem: bytes) -> rsa.RSAPublicKey:
+    """An RSA public key from PEM; EncryptionError for anything else."""
     try:
         key = serialization.load_pem_public_key(pem)
     except (ValueError, UnsupportedAlgorithm) as exc:

@@ -63,7 +63,6 @@ _EXACT_SECRETS = frozenset({"key", "public_key", "secret_key", "session_nonce"})
 class Sanitizer:
     """Interned replacements, so the same input is replaced the same way everywhere."""
 
-    days_offset: int = 0
     _memo: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def _interned(self, kind: str, value: str, make: Callable[[str], str]) -> str:
@@ -112,19 +111,19 @@ class Sanitizer:
 
 def sanitize_export(records: list[Record], *, days_offset: int = 0) -> list[Record]:
     """A sanitized copy of the export's records."""
-    sanitizer = Sanitizer(days_offset)
+    sanitizer = Sanitizer()
     times = _shifted_times(records, days_offset)
     out = []
     for record in records:
         fields = {
-            name: _sanitize_value(sanitizer, times, record["model"], name, value)
+            name: _sanitize_value(sanitizer, times, name, value)
             for name, value in record["fields"].items()
         }
         out.append({"model": record["model"], "pk": record["pk"], "fields": fields})
     return out
 
 
-def _sanitize_value(s: Sanitizer, times: dict[str, str], model: str, name: str, value: Any) -> Any:
+def _sanitize_value(s: Sanitizer, times: dict[str, str], name: str, value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, dict):
@@ -135,7 +134,7 @@ def _sanitize_value(s: Sanitizer, times: dict[str, str], model: str, name: str, 
         return value
     if value in times:
         return times[value]
-    return _rule(model, name)(s, value)
+    return _rule(name)(s, value)
 
 
 def _multiline_url(s: Sanitizer, value: str) -> str:
@@ -165,7 +164,7 @@ _RULES: tuple[tuple[Callable[[str], bool], Callable[[Sanitizer, str], str]], ...
 )
 
 
-def _rule(model: str, name: str) -> Callable[[Sanitizer, str], str]:
+def _rule(name: str) -> Callable[[Sanitizer, str], str]:
     """Which replacement a field gets, by its name."""
     return next((fn for matches, fn in _RULES if matches(name)), _kept)
 

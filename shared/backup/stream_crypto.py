@@ -20,8 +20,8 @@ from typing import IO
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from shared.backup.crypto import Decryptor, oaep
-from shared.backup.errors import DecryptionError, EncryptionError
+from shared.backup.crypto import Decryptor, load_public_key, oaep
+from shared.backup.errors import DecryptionError
 
 MAGIC = b"RLCSTRM1"
 CHUNK_SIZE = 1024 * 1024
@@ -39,15 +39,7 @@ class EncryptingWriter:
     """A binary file-like writer that encrypts what it is given into ``out``, chunk by chunk."""
 
     def __init__(self, out: IO[bytes], public_pem: bytes) -> None:
-        from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
-        from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
-
-        try:
-            public = serialization.load_pem_public_key(public_pem)
-        except ValueError as exc:
-            raise EncryptionError(f"Unable to load PEM file: {exc}") from None
-        if not isinstance(public, rsa.RSAPublicKey):
-            raise EncryptionError("the public key is not an RSA key")
+        public = load_public_key(public_pem)
         key = AESGCM.generate_key(bit_length=256)
         wrapped = public.encrypt(key, oaep())
         self._prefix = os.urandom(4)
