@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -14,6 +14,7 @@ from shared.backup.descriptors import ModelDescriptor, Silo
 from shared.backup.filters import Filter
 from shared.backup.model_names import ModelName
 from shared.backup.ports import ModelSource
+from shared.backup.progress import NoProgress, Progress
 from shared.backup.scopes import OperationScope
 from shared.backup.spool import Record
 from shared.backup.streaming import ExportWriter
@@ -41,26 +42,30 @@ def run_export(
     sources: Mapping[Silo, ModelSource],
     indent: int = 2,
     page_size: int = DEFAULT_PAGE_SIZE,
-    progress: Callable[[str], None] = lambda _msg: None,
+    progress: Progress | None = None,
 ) -> ExportReport:
     """Write every admitted model's records, in dependency order and ascending pk order."""
     filters = [*filters, *_member_user_filter(graph, scope, filters, sources, page_size)]
     writer = ExportWriter(out, indent)
     report = ExportReport()
+    progress = progress or NoProgress()
     exported: dict[ModelName, set[int]] = {}
     for model in graph.sorted_models():
         desc = graph.get(model)
         if not scope.admits_any(desc.scopes):
             continue
         pks = exported.setdefault(model, set())
-        for record in _pages(sources[desc.silo], desc, scope, filters, page_size):
-            if _references_exported(desc, record, exported):
-                writer.write(record)
-                pks.add(record["pk"])
-                report.written[model] += 1
-            else:
-                report.dropped[model] += 1
-        progress(model)
+        progress.begin(model, 0)
+        for page in _pages(sources[desc.silo], desc, scope, filters, page_size):
+            for record in page:
+                if _references_exported(desc, record, exported):
+                    writer.write(record)
+                    pks.add(record["pk"])
+                    report.written[model] += 1
+                else:
+                    report.dropped[model] += 1
+            progress.advance(model, len(page))
+        progress.end(model)
     writer.close()
     return report
 
@@ -71,14 +76,14 @@ def _pages(
     scope: OperationScope,
     filters: Sequence[Filter],
     page_size: int,
-) -> Iterator[Record]:
+) -> Iterator[list[Record]]:
     """Every record of one model, a page at a time (only one page is held in memory)."""
     from_pk = 0
     while True:
         data, next_from_pk = source.export_by_model(
             model=desc.name, scope=scope, filters=filters, from_pk=from_pk, page_size=page_size
         )
-        yield from orjson.loads(data)
+        yield orjson.loads(data)
         if not next_from_pk:
             return
         from_pk = next_from_pk
@@ -109,11 +114,16 @@ def _member_user_filter(
     if not any(f.model == ORGANIZATION for f in filters):
         return []
     orgs = graph.get(ORGANIZATION)
-    org_pks = {r["pk"] for r in _pages(sources[orgs.silo], orgs, scope, filters, page_size)}
+    org_pks = {
+        r["pk"]
+        for page in _pages(sources[orgs.silo], orgs, scope, filters, page_size)
+        for r in page
+    }
     members = graph.get(MEMBER)
     user_ids = {
         str(r["fields"]["user_id"])
-        for r in _pages(sources[members.silo], members, scope, [], page_size)
+        for page in _pages(sources[members.silo], members, scope, [], page_size)
+        for r in page
         if r["fields"].get("organization") in org_pks and r["fields"].get("user_id") is not None
     }
     return [Filter(USER, "pk", frozenset(user_ids))]

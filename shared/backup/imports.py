@@ -4,7 +4,7 @@ reservation and per-model reconciliation."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -19,9 +19,10 @@ from shared.backup.model_names import ModelName
 from shared.backup.natural_keys import resolve_natural_keys
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.ports import ModelSink, OrganizationSlug, RegionImportSteps, SlugReserver
+from shared.backup.progress import NoProgress, Progress
 from shared.backup.references import check_references
 from shared.backup.scopes import OperationScope
-from shared.backup.spool import Record
+from shared.backup.spool import Record, SpooledRecords
 from shared.backup.streaming import ExportContents
 from shared.backup.validation import validate_contents
 
@@ -121,7 +122,7 @@ def run_import(
     run: ImportRun,
     targets: ImportTargets,
     warnings: Sequence[Finding] = (),
-    progress: Callable[[str], None] = lambda _msg: None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import every admitted model in dependency order; return the report.
 
@@ -129,19 +130,18 @@ def run_import(
     (unless it is a dry run). Orgs' slugs are reserved in control before deferred models.
     """
     report = ImportReport(findings=list(warnings))
+    progress = progress or NoProgress()
     if run.scope is OperationScope.GLOBAL and not run.flags.dry_run:
         for sink in targets.sinks.values():
             report.cleared |= sink.clear_models(import_uuid=run.flags.import_uuid)
     order = [m for m in graph.sorted_models() if m not in DEFERRED_MODELS]
     deferred = [m for m in graph.sorted_models() if m in DEFERRED_MODELS]
     for model in order:
-        _import_model(contents, graph.get(model), run, targets, report)
-        progress(model)
+        _import_model(contents, graph.get(model), run, targets, report, progress)
     if not run.flags.dry_run:
         _reserve_slugs(contents, targets, report)
     for model in deferred:
-        _import_model(contents, graph.get(model), run, targets, report)
-        progress(model)
+        _import_model(contents, graph.get(model), run, targets, report, progress)
     for model, counts in report.counts.items():
         if counts.unaccounted:
             raise UnaccountedRecordsError(model, counts.unaccounted)
@@ -154,13 +154,18 @@ def _import_model(
     run: ImportRun,
     targets: ImportTargets,
     report: ImportReport,
+    progress: Progress,
 ) -> None:
     records = contents.by_model.get(desc.name)
     if not records:
         return
     counts = report.counts.setdefault(desc.name, ModelCounts())
     counts.in_file = len(records)
-    if not run.scope.admits_any(desc.scopes):
+    if run.scope.admits_any(desc.scopes):
+        progress.begin(desc.name, len(records))
+        _import_batches(records, desc, run, targets, report, counts, progress)
+        progress.end(desc.name)
+    else:
         counts.skipped[FindingKind.OUT_OF_SCOPE] += len(records)
         report.findings.append(
             Finding(
@@ -169,7 +174,17 @@ def _import_model(
                 reason=f"{len(records)} record(s) are not part of a {run.scope.value} import",
             )
         )
-        return
+
+
+def _import_batches(
+    records: SpooledRecords,
+    desc: ModelDescriptor,
+    run: ImportRun,
+    targets: ImportTargets,
+    report: ImportReport,
+    counts: ModelCounts,
+    progress: Progress,
+) -> None:
     sink = targets.sinks[desc.silo]
     for index, batch in enumerate(records.batches(run.batch_size)):
         start = index * run.batch_size
@@ -192,6 +207,7 @@ def _import_model(
         counts.collisions += sum(f.kind is FindingKind.COLLISION_RESOLVED for f in chunk.findings)
         if desc.silo is Silo.CONTROL and not run.flags.dry_run:
             targets.region.record_control_import_chunk_replica(chunk=chunk)
+        progress.advance(desc.name, len(batch))
 
 
 def _referenced(desc: ModelDescriptor, batch: list[Record]) -> dict[ModelName, set[int]]:
