@@ -13,6 +13,7 @@ import click
 
 from region.cli.crypto_options import ENCRYPT_FORMAT, ENCRYPT_OPTIONS, encryptor_from
 from region.cli.output import Printer, parse_slugs, parse_usernames, reported
+from region.cli.progress import progress_display
 from region.cli.settings import load_endpoints
 from region.cli.wiring import connect
 from shared.backup.crypto import encrypt_export
@@ -95,6 +96,7 @@ def export_command(scope: OperationScope) -> Callable[..., None]:
                 connect(load_endpoints(region=opts.get("region"))) as silos,
                 _destination(dest) as out,
                 _encrypted(out, public_pem, fmt) as sink,
+                progress_display(silent=silent) as progress,
             ):
                 report = run_export(
                     sink,
@@ -103,6 +105,7 @@ def export_command(scope: OperationScope) -> Callable[..., None]:
                     filters=filters,
                     sources=dict(silos.relocation),
                     indent=indent if public_pem is None else 0,
+                    progress=progress,
                 )
             printer.echo(
                 f"Exported {sum(report.written.values())} record(s) in {scope.value} "

@@ -11,6 +11,7 @@ import click
 
 from region.cli.crypto_options import decrypt_options, decryptor_from, open_plaintext
 from region.cli.output import Printer, parse_slugs, parse_usernames, reported
+from region.cli.progress import progress_display
 from region.cli.settings import load_endpoints
 from region.cli.wiring import connect
 from shared.backup.filters import Filter
@@ -86,7 +87,7 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
             with connect(endpoints) as silos:
                 with open_plaintext(src, decryptor) as stream:
                     contents = read_export(stream, str(src), lambda m: m in silos.graph)
-                with contents:
+                with contents, progress_display(silent=silent) as progress:
                     warnings = plan_import(contents, silos.graph, strict=strict)
                     if (
                         scope is OperationScope.GLOBAL
@@ -106,6 +107,7 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
                         run=run,
                         warnings=warnings,
                         targets=silos.import_targets(endpoints.region_name),
+                        progress=progress,
                     )
             findings.extend([*report.findings, *report.reconciliation()])
             print_report(printer, report, dry_run=dry_run)
