@@ -80,8 +80,9 @@ class SiloPair:
         return self.query(silo, f"SELECT count(*) FROM {table}")[0][0]
 
 
-def _start_silo(pair: SiloPair, silo: str) -> None:
+def _start_silo(pair: SiloPair, silo: str, bind: str = "127.0.0.1:0") -> None:
     port_file = pair.tmp / f"{silo}.port"
+    port_file.unlink(missing_ok=True)
     env = {
         **os.environ,
         "RELOCATE_RPC_SECRETS": ",".join(pair.server_secrets),
@@ -89,14 +90,14 @@ def _start_silo(pair: SiloPair, silo: str) -> None:
         "RELOCATE_REGION_NAME": pair.region_name,
         "PYTHONPATH": str(ROOT),
     }
-    with (pair.tmp / f"{silo}.log").open("wb") as log:
+    with (pair.tmp / f"{silo}.log").open("ab") as log:
         pair.procs[silo] = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 f"{silo}.server",
                 "--bind",
-                "127.0.0.1:0",
+                bind,
                 "--port-file",
                 str(port_file),
             ],
@@ -116,6 +117,21 @@ def _start_silo(pair: SiloPair, silo: str) -> None:
         wait_for_health(channel, 60)
     finally:
         channel.close()
+
+
+def kill_silo(pair: SiloPair, silo: str) -> None:
+    """SIGKILL one silo of a pair (no drain, no cleanup: a crash) and reap it."""
+    proc = pair.procs[silo]
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=15)
+
+
+def restart_silo(pair: SiloPair, silo: str) -> None:
+    """Start a stopped or killed silo again on the same port and database; wait until healthy."""
+    if pair.procs[silo].poll() is None:
+        raise RuntimeError(f"{silo} is still running (pid {pair.procs[silo].pid})")
+    _start_silo(pair, silo, bind=pair.addresses[silo])
 
 
 def _stop(pair: SiloPair) -> None:
@@ -175,6 +191,26 @@ class PairFactory:
                     cur.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
         finally:
             admin.close()
+
+
+FAULT_REPORT = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(scope="session")
+def fault_report(request: pytest.FixtureRequest) -> list[str]:
+    """Lines shown in the terminal summary (how many kill points and cuts were exercised)."""
+    return request.config.stash.setdefault(FAULT_REPORT, [])
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Print the fault-injection tests' tallies, whatever the verbosity (CI shows them)."""
+    lines = config.stash.get(FAULT_REPORT, [])
+    if lines:
+        terminalreporter.section("fault injection")
+        for line in lines:
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture
