@@ -6,14 +6,16 @@ import grpc
 
 from shared.rpc.auth import SigningInterceptor
 from shared.rpc.config import KEEPALIVE_TIME_MS, KEEPALIVE_TIMEOUT_MS, RpcClientConfig
-from shared.rpc.retries import build_service_config
 
 
 def channel_options(cfg: RpcClientConfig) -> list[tuple[str, str | int]]:
-    """Return the channel options: retries for idempotent methods, keepalive and size limits."""
+    """Return the channel options: no channel-level retries, keepalive and size limits.
+
+    Retries are the clients' tenacity policy (``shared.rpc.retries``); the channel's own retries,
+    transparent ones included, are off so attempts never multiply.
+    """
     return [
-        ("grpc.service_config", build_service_config()),
-        ("grpc.enable_retries", 1),
+        ("grpc.enable_retries", 0),
         ("grpc.keepalive_time_ms", KEEPALIVE_TIME_MS),
         ("grpc.keepalive_timeout_ms", KEEPALIVE_TIMEOUT_MS),
         ("grpc.max_send_message_length", cfg.max_message_bytes),

@@ -1,8 +1,10 @@
-"""Typed clients of the silos' services: keyword-only methods, deadlines and error mapping.
+"""Typed clients of the silos' services: keyword-only methods, deadlines, retries, error mapping.
 
 Every method encodes engine types, calls with the client's deadline, decodes the response, and
-raises a ``shared.rpc.errors.RpcError`` (from the ``grpc.RpcError``) when the call fails. No
-Django import here: ``django_support`` installs its transaction guard via set_pre_call_check().
+raises a ``shared.rpc.errors.RpcError`` (from the ``grpc.RpcError``) when the call fails. Calls of
+idempotent methods are retried on transient codes by the client's ``RetryPolicy`` (by default from
+``RELOCATE_RETRY_MAX_SECONDS``); each attempt has the full deadline. No Django import here:
+``django_support`` installs its transaction guard via set_pre_call_check().
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ from shared.backup.filters import Filter
 from shared.backup.flags import ImportFlags
 from shared.backup.pk_map import PrimaryKeyMap
 from shared.backup.ports import OrganizationSlug
+from shared.backup.relocation_records import (
+    RelocationProgress,
+    RelocationRecord,
+    RelocationStatus,
+    RelocationStep,
+)
 from shared.backup.scopes import OperationScope
 from shared.rpc.codecs import (
     decode_import_chunk,
@@ -30,7 +38,7 @@ from shared.rpc.codecs import (
     encode_operation_scope,
     encode_pk_map,
 )
-from shared.rpc.errors import as_call, from_grpc_error
+from shared.rpc.errors import NotFound, as_call, from_grpc_error
 from shared.rpc.gen.relocate.control.v1 import (
     organization_provisioning_service_pb2 as provisioning_pb2,
 )
@@ -45,6 +53,13 @@ from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as relo
 from shared.rpc.gen.relocate.relocation.v1 import (
     relocation_service_pb2_grpc as relocation_grpc,
 )
+from shared.rpc.relocation_records import (
+    decode_relocation,
+    encode_progress,
+    encode_status,
+    encode_step,
+)
+from shared.rpc.retries import RetryPolicy
 
 __all__ = [
     "OrganizationProvisioningClient",
@@ -69,6 +84,23 @@ def set_pre_call_check(fn: Callable[[], None] | None) -> None:
         _pre_call_checks.append(fn)
 
 
+class _Caller:
+    """Calls one service's methods with a deadline per attempt and the retry policy."""
+
+    def __init__(self, service: str, deadline_s: float, retry: RetryPolicy | None) -> None:
+        self.service = service
+        self.deadline_s = deadline_s
+        self.retry = retry if retry is not None else RetryPolicy.from_env()
+
+    def __call__(
+        self, name: str, method: grpc.UnaryUnaryMultiCallable[_Req, _Resp], request: _Req
+    ) -> _Resp:
+        """Call ``method`` (the stub's ``name``), retrying transient failures if idempotent."""
+        return self.retry.call(
+            self.service, name, lambda: _invoke(method, request, self.deadline_s)
+        )
+
+
 def _invoke(
     method: grpc.UnaryUnaryMultiCallable[_Req, _Resp], request: _Req, deadline_s: float
 ) -> _Resp:
@@ -84,14 +116,16 @@ def _invoke(
 class RelocationClient:
     """Client of one silo's RelocationService."""
 
-    def __init__(self, channel: grpc.Channel, deadline_s: float) -> None:
+    def __init__(
+        self, channel: grpc.Channel, deadline_s: float, retry: RetryPolicy | None = None
+    ) -> None:
         self._stub = relocation_grpc.RelocationServiceStub(channel)
-        self._deadline_s = deadline_s
+        self._call = _Caller("relocate.relocation.v1.RelocationService", deadline_s, retry)
 
     def list_models(self) -> tuple[str, list[ModelDescriptor]]:
         """Return the silo's name and the descriptors of the models it owns."""
-        response = _invoke(
-            self._stub.ListModels, relocation_pb2.ListModelsRequest(), self._deadline_s
+        response = self._call(
+            "ListModels", self._stub.ListModels, relocation_pb2.ListModelsRequest()
         )
         return response.silo, [decode_model_descriptor(m) for m in response.models]
 
@@ -116,7 +150,7 @@ class RelocationClient:
             records_json=records_json,
             min_ordinal=min_ordinal,
         )
-        response = _invoke(self._stub.ImportByModel, request, self._deadline_s)
+        response = self._call("ImportByModel", self._stub.ImportByModel, request)
         return decode_import_chunk(response.chunk), response.replayed
 
     def export_by_model(
@@ -136,23 +170,27 @@ class RelocationClient:
             from_pk=from_pk,
             page_size=page_size,
         )
-        response = _invoke(self._stub.ExportByModel, request, self._deadline_s)
+        response = self._call("ExportByModel", self._stub.ExportByModel, request)
         return response.records_json, response.next_from_pk
 
     def clear_models(self, *, import_uuid: str) -> dict[str, int]:
         """Delete every row the silo owns, unless it holds chunks of ``import_uuid`` already
         (a resumed import); return rows deleted per table."""
         request = relocation_pb2.ClearModelsRequest(confirm=True, import_uuid=import_uuid)
-        response = _invoke(self._stub.ClearModels, request, self._deadline_s)
+        response = self._call("ClearModels", self._stub.ClearModels, request)
         return dict(response.deleted_rows)
 
 
 class OrganizationProvisioningClient:
     """Client of control's OrganizationProvisioningService."""
 
-    def __init__(self, channel: grpc.Channel, deadline_s: float) -> None:
+    def __init__(
+        self, channel: grpc.Channel, deadline_s: float, retry: RetryPolicy | None = None
+    ) -> None:
         self._stub = provisioning_grpc.OrganizationProvisioningServiceStub(channel)
-        self._deadline_s = deadline_s
+        self._call = _Caller(
+            "relocate.control.v1.OrganizationProvisioningService", deadline_s, retry
+        )
 
     def bulk_create_organization_slug_reservations(
         self, *, region_name: str, organizations: Sequence[OrganizationSlug]
@@ -167,8 +205,10 @@ class OrganizationProvisioningClient:
                 for org in organizations
             ],
         )
-        response = _invoke(
-            self._stub.BulkCreateOrganizationSlugReservations, request, self._deadline_s
+        response = self._call(
+            "BulkCreateOrganizationSlugReservations",
+            self._stub.BulkCreateOrganizationSlugReservations,
+            request,
         )
         return dict(response.slugs)
 
@@ -176,23 +216,80 @@ class OrganizationProvisioningClient:
 class RegionImportClient:
     """Client of region's RegionImportService."""
 
-    def __init__(self, channel: grpc.Channel, deadline_s: float) -> None:
+    def __init__(
+        self, channel: grpc.Channel, deadline_s: float, retry: RetryPolicy | None = None
+    ) -> None:
         self._stub = region_import_grpc.RegionImportServiceStub(channel)
-        self._deadline_s = deadline_s
+        self._call = _Caller("relocate.region.v1.RegionImportService", deadline_s, retry)
 
     def record_control_import_chunk_replica(self, *, chunk: ImportChunk) -> bool:
         """Store region's replica of a control chunk; return False if it existed already."""
         request = region_import_pb2.RecordControlImportChunkReplicaRequest(
             chunk=encode_import_chunk(chunk)
         )
-        response = _invoke(self._stub.RecordControlImportChunkReplica, request, self._deadline_s)
+        response = self._call(
+            "RecordControlImportChunkReplica", self._stub.RecordControlImportChunkReplica, request
+        )
         return response.created
 
     def apply_organization_slugs(self, *, slugs: Mapping[int, str]) -> int:
         """Set organizations' slugs to the reserved ones; return how many changed."""
         request = region_import_pb2.ApplyOrganizationSlugsRequest(slugs=dict(slugs))
-        response = _invoke(self._stub.ApplyOrganizationSlugs, request, self._deadline_s)
+        response = self._call("ApplyOrganizationSlugs", self._stub.ApplyOrganizationSlugs, request)
         return response.updated_count
+
+    def start_relocation(
+        self,
+        *,
+        uuid: str,
+        scope: OperationScope,
+        flags_json: str,
+        source_sha256: str,
+    ) -> RelocationRecord:
+        """Create the import's record, or mark an existing one in progress again."""
+        request = region_import_pb2.StartRelocationRequest(
+            uuid=uuid,
+            scope=encode_operation_scope(scope),
+            flags_json=flags_json,
+            source_sha256=source_sha256,
+        )
+        response = self._call("StartRelocation", self._stub.StartRelocation, request)
+        return decode_relocation(response.relocation)
+
+    def update_relocation(
+        self,
+        *,
+        uuid: str,
+        step: RelocationStep | None = None,
+        status: RelocationStatus | None = None,
+        failure_reason: str | None = None,
+        progress: RelocationProgress | None = None,
+    ) -> RelocationRecord:
+        """Change the given fields of the import's record (None leaves a field as it is)."""
+        request = region_import_pb2.UpdateRelocationRequest(
+            uuid=uuid,
+            step=encode_step(step),
+            status=encode_status(status),
+            failure_reason=failure_reason,
+            progress=encode_progress(progress) if progress is not None else None,
+        )
+        response = self._call("UpdateRelocation", self._stub.UpdateRelocation, request)
+        return decode_relocation(response.relocation)
+
+    def get_relocation(self, *, uuid: str) -> RelocationRecord | None:
+        """The import's record, or None when the region has none under ``uuid``."""
+        request = region_import_pb2.GetRelocationRequest(uuid=uuid)
+        try:
+            response = self._call("GetRelocation", self._stub.GetRelocation, request)
+        except NotFound:
+            return None
+        return decode_relocation(response.relocation)
+
+    def list_relocations(self, *, limit: int = 0) -> list[RelocationRecord]:
+        """Import records, most recently created first (every one when ``limit`` is 0)."""
+        request = region_import_pb2.ListRelocationsRequest(limit=limit)
+        response = self._call("ListRelocations", self._stub.ListRelocations, request)
+        return [decode_relocation(r) for r in response.relocations]
 
 
 def wait_for_health(channel: grpc.Channel, timeout_s: float, *, service: str = "") -> None:

@@ -22,10 +22,12 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from shared.rpc.gen.relocate.region.v1 import relocation_pb2 as relocate_dot_region_dot_v1_dot_relocation__pb2
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as relocate_dot_relocation_dot_v1_dot_relocation__service__pb2
+from shared.rpc.gen.relocate.relocation.v1 import scope_pb2 as relocate_dot_relocation_dot_v1_dot_scope__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.relocate/region/v1/region_import_service.proto\x12\x12relocate.region.v1\x1a/relocate/relocation/v1/relocation_service.proto\"\\\n&RecordControlImportChunkReplicaRequest\x12\x32\n\x05\x63hunk\x18\x01 \x01(\x0b\x32#.relocate.relocation.v1.ImportChunk\":\n\'RecordControlImportChunkReplicaResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"\x9a\x01\n\x1d\x41pplyOrganizationSlugsRequest\x12K\n\x05slugs\x18\x01 \x03(\x0b\x32<.relocate.region.v1.ApplyOrganizationSlugsRequest.SlugsEntry\x1a,\n\nSlugsEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"7\n\x1e\x41pplyOrganizationSlugsResponse\x12\x15\n\rupdated_count\x18\x01 \x01(\x05\x32\xb3\x02\n\x13RegionImportService\x12\x9a\x01\n\x1fRecordControlImportChunkReplica\x12:.relocate.region.v1.RecordControlImportChunkReplicaRequest\x1a;.relocate.region.v1.RecordControlImportChunkReplicaResponse\x12\x7f\n\x16\x41pplyOrganizationSlugs\x12\x31.relocate.region.v1.ApplyOrganizationSlugsRequest\x1a\x32.relocate.region.v1.ApplyOrganizationSlugsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.relocate/region/v1/region_import_service.proto\x12\x12relocate.region.v1\x1a#relocate/region/v1/relocation.proto\x1a/relocate/relocation/v1/relocation_service.proto\x1a\"relocate/relocation/v1/scope.proto\"\\\n&RecordControlImportChunkReplicaRequest\x12\x32\n\x05\x63hunk\x18\x01 \x01(\x0b\x32#.relocate.relocation.v1.ImportChunk\":\n\'RecordControlImportChunkReplicaResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"\x9a\x01\n\x1d\x41pplyOrganizationSlugsRequest\x12K\n\x05slugs\x18\x01 \x03(\x0b\x32<.relocate.region.v1.ApplyOrganizationSlugsRequest.SlugsEntry\x1a,\n\nSlugsEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"7\n\x1e\x41pplyOrganizationSlugsResponse\x12\x15\n\rupdated_count\x18\x01 \x01(\x05\"\x88\x01\n\x16StartRelocationRequest\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x35\n\x05scope\x18\x02 \x01(\x0e\x32&.relocate.relocation.v1.OperationScope\x12\x12\n\nflags_json\x18\x03 \x01(\t\x12\x15\n\rsource_sha256\x18\x04 \x01(\t\"M\n\x17StartRelocationResponse\x12\x32\n\nrelocation\x18\x01 \x01(\x0b\x32\x1e.relocate.region.v1.Relocation\"\xf9\x01\n\x17UpdateRelocationRequest\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x30\n\x04step\x18\x02 \x01(\x0e\x32\".relocate.region.v1.RelocationStep\x12\x34\n\x06status\x18\x03 \x01(\x0e\x32$.relocate.region.v1.RelocationStatus\x12\x1b\n\x0e\x66\x61ilure_reason\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x38\n\x08progress\x18\x05 \x01(\x0b\x32&.relocate.region.v1.RelocationProgressB\x11\n\x0f_failure_reason\"N\n\x18UpdateRelocationResponse\x12\x32\n\nrelocation\x18\x01 \x01(\x0b\x32\x1e.relocate.region.v1.Relocation\"$\n\x14GetRelocationRequest\x12\x0c\n\x04uuid\x18\x01 \x01(\t\"K\n\x15GetRelocationResponse\x12\x32\n\nrelocation\x18\x01 \x01(\x0b\x32\x1e.relocate.region.v1.Relocation\"\'\n\x16ListRelocationsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\"N\n\x17ListRelocationsResponse\x12\x33\n\x0brelocations\x18\x01 \x03(\x0b\x32\x1e.relocate.region.v1.Relocation2\xe0\x05\n\x13RegionImportService\x12\x9a\x01\n\x1fRecordControlImportChunkReplica\x12:.relocate.region.v1.RecordControlImportChunkReplicaRequest\x1a;.relocate.region.v1.RecordControlImportChunkReplicaResponse\x12\x7f\n\x16\x41pplyOrganizationSlugs\x12\x31.relocate.region.v1.ApplyOrganizationSlugsRequest\x1a\x32.relocate.region.v1.ApplyOrganizationSlugsResponse\x12j\n\x0fStartRelocation\x12*.relocate.region.v1.StartRelocationRequest\x1a+.relocate.region.v1.StartRelocationResponse\x12m\n\x10UpdateRelocation\x12+.relocate.region.v1.UpdateRelocationRequest\x1a,.relocate.region.v1.UpdateRelocationResponse\x12\x64\n\rGetRelocation\x12(.relocate.region.v1.GetRelocationRequest\x1a).relocate.region.v1.GetRelocationResponse\x12j\n\x0fListRelocations\x12*.relocate.region.v1.ListRelocationsRequest\x1a+.relocate.region.v1.ListRelocationsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,16 +36,32 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_APPLYORGANIZATIONSLUGSREQUEST_SLUGSENTRY']._loaded_options = None
   _globals['_APPLYORGANIZATIONSLUGSREQUEST_SLUGSENTRY']._serialized_options = b'8\001'
-  _globals['_RECORDCONTROLIMPORTCHUNKREPLICAREQUEST']._serialized_start=119
-  _globals['_RECORDCONTROLIMPORTCHUNKREPLICAREQUEST']._serialized_end=211
-  _globals['_RECORDCONTROLIMPORTCHUNKREPLICARESPONSE']._serialized_start=213
-  _globals['_RECORDCONTROLIMPORTCHUNKREPLICARESPONSE']._serialized_end=271
-  _globals['_APPLYORGANIZATIONSLUGSREQUEST']._serialized_start=274
-  _globals['_APPLYORGANIZATIONSLUGSREQUEST']._serialized_end=428
-  _globals['_APPLYORGANIZATIONSLUGSREQUEST_SLUGSENTRY']._serialized_start=384
-  _globals['_APPLYORGANIZATIONSLUGSREQUEST_SLUGSENTRY']._serialized_end=428
-  _globals['_APPLYORGANIZATIONSLUGSRESPONSE']._serialized_start=430
-  _globals['_APPLYORGANIZATIONSLUGSRESPONSE']._serialized_end=485
-  _globals['_REGIONIMPORTSERVICE']._serialized_start=488
-  _globals['_REGIONIMPORTSERVICE']._serialized_end=795
+  _globals['_RECORDCONTROLIMPORTCHUNKREPLICAREQUEST']._serialized_start=192
+  _globals['_RECORDCONTROLIMPORTCHUNKREPLICAREQUEST']._serialized_end=284
+  _globals['_RECORDCONTROLIMPORTCHUNKREPLICARESPONSE']._serialized_start=286
+  _globals['_RECORDCONTROLIMPORTCHUNKREPLICARESPONSE']._serialized_end=344
+  _globals['_APPLYORGANIZATIONSLUGSREQUEST']._serialized_start=347
+  _globals['_APPLYORGANIZATIONSLUGSREQUEST']._serialized_end=501
+  _globals['_APPLYORGANIZATIONSLUGSREQUEST_SLUGSENTRY']._serialized_start=457
+  _globals['_APPLYORGANIZATIONSLUGSREQUEST_SLUGSENTRY']._serialized_end=501
+  _globals['_APPLYORGANIZATIONSLUGSRESPONSE']._serialized_start=503
+  _globals['_APPLYORGANIZATIONSLUGSRESPONSE']._serialized_end=558
+  _globals['_STARTRELOCATIONREQUEST']._serialized_start=561
+  _globals['_STARTRELOCATIONREQUEST']._serialized_end=697
+  _globals['_STARTRELOCATIONRESPONSE']._serialized_start=699
+  _globals['_STARTRELOCATIONRESPONSE']._serialized_end=776
+  _globals['_UPDATERELOCATIONREQUEST']._serialized_start=779
+  _globals['_UPDATERELOCATIONREQUEST']._serialized_end=1028
+  _globals['_UPDATERELOCATIONRESPONSE']._serialized_start=1030
+  _globals['_UPDATERELOCATIONRESPONSE']._serialized_end=1108
+  _globals['_GETRELOCATIONREQUEST']._serialized_start=1110
+  _globals['_GETRELOCATIONREQUEST']._serialized_end=1146
+  _globals['_GETRELOCATIONRESPONSE']._serialized_start=1148
+  _globals['_GETRELOCATIONRESPONSE']._serialized_end=1223
+  _globals['_LISTRELOCATIONSREQUEST']._serialized_start=1225
+  _globals['_LISTRELOCATIONSREQUEST']._serialized_end=1264
+  _globals['_LISTRELOCATIONSRESPONSE']._serialized_start=1266
+  _globals['_LISTRELOCATIONSRESPONSE']._serialized_end=1344
+  _globals['_REGIONIMPORTSERVICE']._serialized_start=1347
+  _globals['_REGIONIMPORTSERVICE']._serialized_end=2083
 # @@protoc_insertion_point(module_scope)

@@ -7,7 +7,9 @@ from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from google.protobuf.internal import containers as _containers
+from shared.rpc.gen.relocate.region.v1 import relocation_pb2 as _relocation_pb2
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as _relocation_service_pb2
+from shared.rpc.gen.relocate.relocation.v1 import scope_pb2 as _scope_pb2
 import builtins as _builtins
 import sys
 import typing as _typing
@@ -130,3 +132,219 @@ class ApplyOrganizationSlugsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ApplyOrganizationSlugsResponse: _TypeAlias = ApplyOrganizationSlugsResponse  # noqa: Y015
+
+@_typing.final
+class StartRelocationRequest(_message.Message):
+    """StartRelocationRequest describes an import about to run."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UUID_FIELD_NUMBER: _builtins.int
+    SCOPE_FIELD_NUMBER: _builtins.int
+    FLAGS_JSON_FIELD_NUMBER: _builtins.int
+    SOURCE_SHA256_FIELD_NUMBER: _builtins.int
+    uuid: _builtins.str
+    """The import uuid; the record's key."""
+    scope: _scope_pb2.OperationScope.ValueType
+    """The import's scope; UNSPECIFIED is rejected."""
+    flags_json: _builtins.str
+    """The options the import runs with, as a JSON object."""
+    source_sha256: _builtins.str
+    """The SHA-256 of the source file, in hex."""
+    def __init__(
+        self,
+        *,
+        uuid: _builtins.str = ...,
+        scope: _scope_pb2.OperationScope.ValueType = ...,
+        flags_json: _builtins.str = ...,
+        source_sha256: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["flags_json", b"flags_json", "scope", b"scope", "source_sha256", b"source_sha256", "uuid", b"uuid"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartRelocationRequest: _TypeAlias = StartRelocationRequest  # noqa: Y015
+
+@_typing.final
+class StartRelocationResponse(_message.Message):
+    """StartRelocationResponse returns the record as stored."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RELOCATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def relocation(self) -> _relocation_pb2.Relocation:
+        """The record, in progress at the preflight step."""
+
+    def __init__(
+        self,
+        *,
+        relocation: _relocation_pb2.Relocation | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["relocation", b"relocation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["relocation", b"relocation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StartRelocationResponse: _TypeAlias = StartRelocationResponse  # noqa: Y015
+
+@_typing.final
+class UpdateRelocationRequest(_message.Message):
+    """UpdateRelocationRequest changes the fields that are set; the others stay."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UUID_FIELD_NUMBER: _builtins.int
+    STEP_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    FAILURE_REASON_FIELD_NUMBER: _builtins.int
+    PROGRESS_FIELD_NUMBER: _builtins.int
+    uuid: _builtins.str
+    """The import uuid."""
+    step: _relocation_pb2.RelocationStep.ValueType
+    """The new step; UNSPECIFIED keeps the current one."""
+    status: _relocation_pb2.RelocationStatus.ValueType
+    """The new status; UNSPECIFIED keeps the current one. SUCCESS and FAILURE set the finish time."""
+    failure_reason: _builtins.str
+    """The failure reason, when set."""
+    @_builtins.property
+    def progress(self) -> _relocation_pb2.RelocationProgress:
+        """The progress, when set."""
+
+    def __init__(
+        self,
+        *,
+        uuid: _builtins.str = ...,
+        step: _relocation_pb2.RelocationStep.ValueType = ...,
+        status: _relocation_pb2.RelocationStatus.ValueType = ...,
+        failure_reason: _builtins.str | None = ...,
+        progress: _relocation_pb2.RelocationProgress | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_failure_reason", b"_failure_reason", "failure_reason", b"failure_reason", "progress", b"progress"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_failure_reason", b"_failure_reason", "failure_reason", b"failure_reason", "progress", b"progress", "status", b"status", "step", b"step", "uuid", b"uuid"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__failure_reason: _TypeAlias = _typing.Literal["failure_reason"]  # noqa: Y015
+    _WhichOneofArgType__failure_reason: _TypeAlias = _typing.Literal["_failure_reason", b"_failure_reason"]  # noqa: Y015
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__failure_reason) -> _WhichOneofReturnType__failure_reason | None: ...
+
+Global___UpdateRelocationRequest: _TypeAlias = UpdateRelocationRequest  # noqa: Y015
+
+@_typing.final
+class UpdateRelocationResponse(_message.Message):
+    """UpdateRelocationResponse returns the record as stored."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RELOCATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def relocation(self) -> _relocation_pb2.Relocation:
+        """The updated record."""
+
+    def __init__(
+        self,
+        *,
+        relocation: _relocation_pb2.Relocation | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["relocation", b"relocation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["relocation", b"relocation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UpdateRelocationResponse: _TypeAlias = UpdateRelocationResponse  # noqa: Y015
+
+@_typing.final
+class GetRelocationRequest(_message.Message):
+    """GetRelocationRequest names one import."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UUID_FIELD_NUMBER: _builtins.int
+    uuid: _builtins.str
+    """The import uuid."""
+    def __init__(
+        self,
+        *,
+        uuid: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["uuid", b"uuid"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRelocationRequest: _TypeAlias = GetRelocationRequest  # noqa: Y015
+
+@_typing.final
+class GetRelocationResponse(_message.Message):
+    """GetRelocationResponse returns one import's record."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RELOCATION_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def relocation(self) -> _relocation_pb2.Relocation:
+        """The record."""
+
+    def __init__(
+        self,
+        *,
+        relocation: _relocation_pb2.Relocation | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["relocation", b"relocation"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["relocation", b"relocation"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetRelocationResponse: _TypeAlias = GetRelocationResponse  # noqa: Y015
+
+@_typing.final
+class ListRelocationsRequest(_message.Message):
+    """ListRelocationsRequest asks for the most recent imports."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    LIMIT_FIELD_NUMBER: _builtins.int
+    limit: _builtins.int
+    """At most this many records; 0 means every record."""
+    def __init__(
+        self,
+        *,
+        limit: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["limit", b"limit"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRelocationsRequest: _TypeAlias = ListRelocationsRequest  # noqa: Y015
+
+@_typing.final
+class ListRelocationsResponse(_message.Message):
+    """ListRelocationsResponse returns import records, most recently created first."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RELOCATIONS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def relocations(self) -> _containers.RepeatedCompositeFieldContainer[_relocation_pb2.Relocation]:
+        """The records."""
+
+    def __init__(
+        self,
+        *,
+        relocations: _abc.Iterable[_relocation_pb2.Relocation] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["relocations", b"relocations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListRelocationsResponse: _TypeAlias = ListRelocationsResponse  # noqa: Y015

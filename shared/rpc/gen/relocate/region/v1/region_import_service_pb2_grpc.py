@@ -45,6 +45,26 @@ class RegionImportServiceStub:
                 request_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ApplyOrganizationSlugsRequest.SerializeToString,
                 response_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ApplyOrganizationSlugsResponse.FromString,
                 _registered_method=True)
+        self.StartRelocation = channel.unary_unary(
+                '/relocate.region.v1.RegionImportService/StartRelocation',
+                request_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.StartRelocationRequest.SerializeToString,
+                response_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.StartRelocationResponse.FromString,
+                _registered_method=True)
+        self.UpdateRelocation = channel.unary_unary(
+                '/relocate.region.v1.RegionImportService/UpdateRelocation',
+                request_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.UpdateRelocationRequest.SerializeToString,
+                response_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.UpdateRelocationResponse.FromString,
+                _registered_method=True)
+        self.GetRelocation = channel.unary_unary(
+                '/relocate.region.v1.RegionImportService/GetRelocation',
+                request_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetRelocationRequest.SerializeToString,
+                response_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetRelocationResponse.FromString,
+                _registered_method=True)
+        self.ListRelocations = channel.unary_unary(
+                '/relocate.region.v1.RegionImportService/ListRelocations',
+                request_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsRequest.SerializeToString,
+                response_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsResponse.FromString,
+                _registered_method=True)
 
 
 class RegionImportServiceServicer:
@@ -65,6 +85,34 @@ class RegionImportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def StartRelocation(self, request, context):
+        """StartRelocation creates the record of an import, or marks an existing one in progress again.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRelocation(self, request, context):
+        """UpdateRelocation records an import's step, status, progress or failure reason.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetRelocation(self, request, context):
+        """GetRelocation returns one import's record; NOT_FOUND when the uuid is unknown.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListRelocations(self, request, context):
+        """ListRelocations returns the records of imports, most recently created first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegionImportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -77,6 +125,26 @@ def add_RegionImportServiceServicer_to_server(servicer, server):
                     servicer.ApplyOrganizationSlugs,
                     request_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ApplyOrganizationSlugsRequest.FromString,
                     response_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ApplyOrganizationSlugsResponse.SerializeToString,
+            ),
+            'StartRelocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartRelocation,
+                    request_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.StartRelocationRequest.FromString,
+                    response_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.StartRelocationResponse.SerializeToString,
+            ),
+            'UpdateRelocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRelocation,
+                    request_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.UpdateRelocationRequest.FromString,
+                    response_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.UpdateRelocationResponse.SerializeToString,
+            ),
+            'GetRelocation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetRelocation,
+                    request_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetRelocationRequest.FromString,
+                    response_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetRelocationResponse.SerializeToString,
+            ),
+            'ListRelocations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRelocations,
+                    request_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsRequest.FromString,
+                    response_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -134,6 +202,114 @@ class RegionImportService:
             '/relocate.region.v1.RegionImportService/ApplyOrganizationSlugs',
             relocate_dot_region_dot_v1_dot_region__import__service__pb2.ApplyOrganizationSlugsRequest.SerializeToString,
             relocate_dot_region_dot_v1_dot_region__import__service__pb2.ApplyOrganizationSlugsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartRelocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.region.v1.RegionImportService/StartRelocation',
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.StartRelocationRequest.SerializeToString,
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.StartRelocationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRelocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.region.v1.RegionImportService/UpdateRelocation',
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.UpdateRelocationRequest.SerializeToString,
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.UpdateRelocationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetRelocation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.region.v1.RegionImportService/GetRelocation',
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetRelocationRequest.SerializeToString,
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetRelocationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRelocations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.region.v1.RegionImportService/ListRelocations',
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsRequest.SerializeToString,
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -37,6 +37,14 @@ class RegionImportServiceStub:
     """RecordControlImportChunkReplica stores the region's replica of a control import chunk."""
     ApplyOrganizationSlugs: _grpc.UnaryUnaryMultiCallable[_region_import_service_pb2.ApplyOrganizationSlugsRequest, _region_import_service_pb2.ApplyOrganizationSlugsResponse]
     """ApplyOrganizationSlugs sets organizations' slugs to the ones control reserved."""
+    StartRelocation: _grpc.UnaryUnaryMultiCallable[_region_import_service_pb2.StartRelocationRequest, _region_import_service_pb2.StartRelocationResponse]
+    """StartRelocation creates the record of an import, or marks an existing one in progress again."""
+    UpdateRelocation: _grpc.UnaryUnaryMultiCallable[_region_import_service_pb2.UpdateRelocationRequest, _region_import_service_pb2.UpdateRelocationResponse]
+    """UpdateRelocation records an import's step, status, progress or failure reason."""
+    GetRelocation: _grpc.UnaryUnaryMultiCallable[_region_import_service_pb2.GetRelocationRequest, _region_import_service_pb2.GetRelocationResponse]
+    """GetRelocation returns one import's record; NOT_FOUND when the uuid is unknown."""
+    ListRelocations: _grpc.UnaryUnaryMultiCallable[_region_import_service_pb2.ListRelocationsRequest, _region_import_service_pb2.ListRelocationsResponse]
+    """ListRelocations returns the records of imports, most recently created first."""
 
 @_typing.type_check_only
 class RegionImportServiceAsyncStub(RegionImportServiceStub):
@@ -47,6 +55,14 @@ class RegionImportServiceAsyncStub(RegionImportServiceStub):
     """RecordControlImportChunkReplica stores the region's replica of a control import chunk."""
     ApplyOrganizationSlugs: _aio.UnaryUnaryMultiCallable[_region_import_service_pb2.ApplyOrganizationSlugsRequest, _region_import_service_pb2.ApplyOrganizationSlugsResponse]  # type: ignore[assignment]
     """ApplyOrganizationSlugs sets organizations' slugs to the ones control reserved."""
+    StartRelocation: _aio.UnaryUnaryMultiCallable[_region_import_service_pb2.StartRelocationRequest, _region_import_service_pb2.StartRelocationResponse]  # type: ignore[assignment]
+    """StartRelocation creates the record of an import, or marks an existing one in progress again."""
+    UpdateRelocation: _aio.UnaryUnaryMultiCallable[_region_import_service_pb2.UpdateRelocationRequest, _region_import_service_pb2.UpdateRelocationResponse]  # type: ignore[assignment]
+    """UpdateRelocation records an import's step, status, progress or failure reason."""
+    GetRelocation: _aio.UnaryUnaryMultiCallable[_region_import_service_pb2.GetRelocationRequest, _region_import_service_pb2.GetRelocationResponse]  # type: ignore[assignment]
+    """GetRelocation returns one import's record; NOT_FOUND when the uuid is unknown."""
+    ListRelocations: _aio.UnaryUnaryMultiCallable[_region_import_service_pb2.ListRelocationsRequest, _region_import_service_pb2.ListRelocationsResponse]  # type: ignore[assignment]
+    """ListRelocations returns the records of imports, most recently created first."""
 
 class RegionImportServiceServicer(metaclass=_abc_1.ABCMeta):
     """RegionImportService holds the region-side steps of an import that follow the batch writes."""
@@ -66,5 +82,37 @@ class RegionImportServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_region_import_service_pb2.ApplyOrganizationSlugsResponse, _abc.Awaitable[_region_import_service_pb2.ApplyOrganizationSlugsResponse]]:
         """ApplyOrganizationSlugs sets organizations' slugs to the ones control reserved."""
+
+    @_abc_1.abstractmethod
+    def StartRelocation(
+        self,
+        request: _region_import_service_pb2.StartRelocationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_region_import_service_pb2.StartRelocationResponse, _abc.Awaitable[_region_import_service_pb2.StartRelocationResponse]]:
+        """StartRelocation creates the record of an import, or marks an existing one in progress again."""
+
+    @_abc_1.abstractmethod
+    def UpdateRelocation(
+        self,
+        request: _region_import_service_pb2.UpdateRelocationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_region_import_service_pb2.UpdateRelocationResponse, _abc.Awaitable[_region_import_service_pb2.UpdateRelocationResponse]]:
+        """UpdateRelocation records an import's step, status, progress or failure reason."""
+
+    @_abc_1.abstractmethod
+    def GetRelocation(
+        self,
+        request: _region_import_service_pb2.GetRelocationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_region_import_service_pb2.GetRelocationResponse, _abc.Awaitable[_region_import_service_pb2.GetRelocationResponse]]:
+        """GetRelocation returns one import's record; NOT_FOUND when the uuid is unknown."""
+
+    @_abc_1.abstractmethod
+    def ListRelocations(
+        self,
+        request: _region_import_service_pb2.ListRelocationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_region_import_service_pb2.ListRelocationsResponse, _abc.Awaitable[_region_import_service_pb2.ListRelocationsResponse]]:
+        """ListRelocations returns the records of imports, most recently created first."""
 
 def add_RegionImportServiceServicer_to_server(servicer: RegionImportServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

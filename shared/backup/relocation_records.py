@@ -1,0 +1,117 @@
+"""The record of one import run (a Relocation): its identity, step, status and progress.
+
+Values only: the region stores them, the gRPC codecs carry them, the CLI shows them.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from shared.backup.scopes import OperationScope
+
+
+class RelocationStatus(enum.StrEnum):
+    """Whether an import runs, succeeded or failed."""
+
+    # Started and not finished (it may also have been killed).
+    IN_PROGRESS = "IN_PROGRESS"
+    # Finished; every record is accounted for.
+    SUCCESS = "SUCCESS"
+    # Failed with a reason; ``relocate import ... --resume UUID`` continues it.
+    FAILURE = "FAILURE"
+
+
+class RelocationStep(enum.StrEnum):
+    """The phase an import is in, or stopped in, in the order an import passes them."""
+
+    # Reading and validating the export before any write.
+    PREFLIGHT = "preflight"
+    # Clearing both silos before a Global import.
+    CLEARING = "clearing"
+    # Writing batches, model by model.
+    IMPORTING = "importing"
+    # Reserving organization slugs in control and applying them in the region.
+    SLUGS = "slugs"
+    # Writing the models imported once slugs are final.
+    DEFERRED = "deferred"
+    # Every step is done.
+    DONE = "done"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelProgress:
+    """Rows of one model done so far."""
+
+    model: str
+    """The model, such as ``sentry.user``."""
+    rows_done: int = 0
+    """Rows written or replayed so far."""
+    rows_total: int = 0
+    """Rows the export holds for the model."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelocationProgress:
+    """Rows of an import done so far, in total and per model."""
+
+    rows_done: int = 0
+    """Rows written or replayed so far, every model together."""
+    rows_total: int = 0
+    """Rows the export holds."""
+    models: tuple[ModelProgress, ...] = ()
+    """Per-model counts, in the order models were started."""
+
+    def as_json(self) -> dict[str, object]:
+        """The progress as a JSON object."""
+        return {
+            "rows_done": self.rows_done,
+            "rows_total": self.rows_total,
+            "models": {m.model: {"done": m.rows_done, "total": m.rows_total} for m in self.models},
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> RelocationProgress:
+        """Read ``as_json()`` output back (unknown shapes read as no progress)."""
+        if not isinstance(data, dict):
+            return cls()
+        models = data.get("models")
+        per_model = tuple(
+            ModelProgress(str(name), _int(counts.get("done")), _int(counts.get("total")))
+            for name, counts in (models.items() if isinstance(models, dict) else ())
+            if isinstance(counts, dict)
+        )
+        return cls(_int(data.get("rows_done")), _int(data.get("rows_total")), per_model)
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+@dataclass(frozen=True, slots=True)
+class RelocationRecord:
+    """One import run as the region records it."""
+
+    uuid: str
+    """The import uuid its batches are written under."""
+    scope: OperationScope
+    """The import's scope."""
+    flags: dict[str, object]
+    """The options the import ran with (JSON values)."""
+    source_sha256: str
+    """SHA-256 of the source file as given (encrypted or not), in hex."""
+    step: RelocationStep
+    """The phase it is in, or stopped in."""
+    status: RelocationStatus
+    """Whether it runs, succeeded or failed."""
+    progress: RelocationProgress = field(default_factory=RelocationProgress)
+    """Rows done so far."""
+    failure_reason: str = ""
+    """Why it failed (empty unless FAILURE)."""
+    created: datetime | None = None
+    """When the record was created."""
+    updated: datetime | None = None
+    """When the record last changed."""
+    finished: datetime | None = None
+    """When the import last finished or failed (None while it runs)."""
