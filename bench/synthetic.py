@@ -10,10 +10,17 @@ import orjson
 
 WHEN = "2024-05-01T12:00:00.000Z"
 USERS_PER_ORG = 50
+RECORDS_PER_ORG = 224
+"""Records per 50 users: 150 user, email and useremail records, then the org and its 74 rows."""
+
+
+def users_for(rows: int) -> int:
+    """The user count (a multiple of 50, at least 50) whose export holds about ``rows`` records."""
+    return max(1, round(rows / RECORDS_PER_ORG)) * USERS_PER_ORG
 
 
 def records(users: int, seed: int = 0) -> Iterator[dict[str, Any]]:
-    """Users with emails; an org per 50 users with members, teams, projects, keys and options."""
+    """Users and emails; per 50 users an org, members, teams, projects, keys and options."""
     rng = random.Random(seed)
     for i in range(1, users + 1):
         email = f"user{i}@example{i % 97}.com"
@@ -133,6 +140,16 @@ def _org(org: int, first_user: int, rng: random.Random) -> Iterator[dict[str, An
             "pk": project,
             "fields": {"project": project, "key": "sentry:origins", "value": '["*"]'},
         }
+    yield {
+        "model": "sentry.option",
+        "pk": org,
+        "fields": {
+            "key": f"bench:option-{org}",
+            "last_updated": WHEN,
+            "last_updated_by": "unknown",
+            "value": f'"value {org}"',
+        },
+    }
 
 
 def write(out: IO[bytes], users: int, seed: int = 0) -> int:
