@@ -19,6 +19,7 @@ from shared.backup.errors import ConfigurationError
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import wait_for_health
 from shared.rpc.config import RpcClientConfig
+from shared.rpc.tls import tls_from_env
 
 DEFAULT_REGION = "default"
 START_TIMEOUT_S = 90.0
@@ -102,7 +103,8 @@ def start(
         pids["control"] = _spawn(data_dir, "control", "control", secret, control_env)
         addresses["control"] = f"127.0.0.1:{_wait_port(data_dir, 'control', pids['control'])}"
         for address in addresses.values():
-            channel = make_channel(RpcClientConfig(target=address, secrets=(secret,)))
+            tls = tls_from_env(os.environ)  # the silos inherit RELOCATE_TLS_*, if set
+            channel = make_channel(RpcClientConfig(target=address, secrets=(secret,), tls=tls))
             wait_for_health(channel, START_TIMEOUT_S)
             channel.close()
     except BaseException:

@@ -1,4 +1,9 @@
-"""Where the CLI finds the silos: environment variables first, then a ``dev up`` state file."""
+"""Where the CLI finds the silos: environment variables first, then a ``dev up`` state file.
+
+Transport settings come from the environment in both cases: RELOCATE_RPC_DEADLINE_S,
+RELOCATE_RPC_MAX_MESSAGE_BYTES, and for mutual TLS RELOCATE_TLS_CERT, RELOCATE_TLS_KEY,
+RELOCATE_TLS_CA (and optionally RELOCATE_TLS_SERVER_NAME).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.backup.errors import ConfigurationError
+from shared.rpc.config import DEFAULT_MAX_MESSAGE_BYTES, TlsConfig, max_message_bytes_from_env
+from shared.rpc.tls import tls_from_env
 
 DEFAULT_DATA_DIR = Path(".relocate")
 STATE_FILE = "dev.json"
@@ -22,6 +29,10 @@ class SiloEndpoints:
     secrets: tuple[str, ...]
     region_name: str
     deadline_s: float = 300.0
+    tls: TlsConfig | None = None
+    """Mutual TLS towards both silos; None: plaintext."""
+    max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
+    """Largest message sent or received."""
 
 
 def _split_secrets(text: str) -> tuple[str, ...]:
@@ -59,6 +70,11 @@ def load_endpoints(data_dir: Path | None = None, region: str | None = None) -> S
     """
     env = os.environ
     deadline = float(env.get("RELOCATE_RPC_DEADLINE_S", "300"))
+    try:
+        max_bytes = max_message_bytes_from_env(env)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
+    tls = tls_from_env(env)
     if env.get("RELOCATE_CONTROL_ADDR") and (
         env.get("RELOCATE_REGIONS") or env.get("RELOCATE_REGION_ADDR")
     ):
@@ -69,7 +85,9 @@ def load_endpoints(data_dir: Path | None = None, region: str | None = None) -> S
             env.get("RELOCATE_REGION_NAME", "default"): env["RELOCATE_REGION_ADDR"]
         }
         name, address = _pick(regions, region)
-        return SiloEndpoints(env["RELOCATE_CONTROL_ADDR"], address, secrets, name, deadline)
+        return SiloEndpoints(
+            env["RELOCATE_CONTROL_ADDR"], address, secrets, name, deadline, tls, max_bytes
+        )
     directory = data_dir or Path(env.get("RELOCATE_DATA_DIR") or DEFAULT_DATA_DIR)
     state_path = directory / STATE_FILE
     if not state_path.exists():
@@ -82,4 +100,4 @@ def load_endpoints(data_dir: Path | None = None, region: str | None = None) -> S
     regions = state.get("regions") or {state.get("region_name", "default"): state["region"]}
     name, address = _pick(regions, region)
     secrets = _split_secrets((directory / "secret").read_text())
-    return SiloEndpoints(state["control"], address, secrets, name, deadline)
+    return SiloEndpoints(state["control"], address, secrets, name, deadline, tls, max_bytes)

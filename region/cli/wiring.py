@@ -10,11 +10,14 @@ import grpc
 
 from region.cli.settings import SiloEndpoints
 from shared.backup.dependencies import DependencyGraph
-from shared.backup.descriptors import Silo
+from shared.backup.descriptors import ModelDescriptor, Silo
+from shared.backup.errors import ConfigurationError
 from shared.backup.imports import ImportTargets
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import OrganizationProvisioningClient, RegionImportClient, RelocationClient
 from shared.rpc.config import RpcClientConfig
+from shared.rpc.errors import Unavailable
+from shared.rpc.tls import TLS_CA_ENV, TLS_CERT_ENV, TLS_KEY_ENV, TLS_SERVER_NAME_ENV
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,11 @@ def connect(endpoints: SiloEndpoints) -> Iterator[Silos]:
     try:
         for silo, target in ((Silo.CONTROL, endpoints.control), (Silo.REGION, endpoints.region)):
             cfg = RpcClientConfig(
-                target=target, secrets=endpoints.secrets, deadline_s=endpoints.deadline_s
+                target=target,
+                secrets=endpoints.secrets,
+                deadline_s=endpoints.deadline_s,
+                max_message_bytes=endpoints.max_message_bytes,
+                tls=endpoints.tls,
             )
             channels[silo] = make_channel(cfg)
         relocation = {
@@ -51,9 +58,8 @@ def connect(endpoints: SiloEndpoints) -> Iterator[Silos]:
             for silo, channel in channels.items()
         }
         descriptors = []
-        for client in relocation.values():
-            _silo_name, models = client.list_models()
-            descriptors.extend(models)
+        for silo, client in relocation.items():
+            descriptors.extend(_list_models(silo, client, endpoints))
         yield Silos(
             relocation=relocation,
             provisioning=OrganizationProvisioningClient(
@@ -65,3 +71,36 @@ def connect(endpoints: SiloEndpoints) -> Iterator[Silos]:
     finally:
         for channel in channels.values():
             channel.close()
+
+
+def _list_models(
+    silo: Silo, client: RelocationClient, endpoints: SiloEndpoints
+) -> list[ModelDescriptor]:
+    """The silo's models: the first call, so an unreachable silo is explained here.
+
+    Why: a plaintext client against a TLS silo (or a certificate the silo does not trust) fails
+    as a bare UNAVAILABLE; the operator needs to know which transport was tried and what to set.
+    """
+    try:
+        _silo_name, models = client.list_models()
+    except Unavailable as exc:
+        target = endpoints.control if silo is Silo.CONTROL else endpoints.region
+        raise ConfigurationError(_unreachable(silo, target, endpoints, exc.message)) from exc
+    return models
+
+
+def _unreachable(silo: Silo, target: str, endpoints: SiloEndpoints, detail: str) -> str:
+    """Why a silo could not be reached, and what to check for the transport in use."""
+    if endpoints.tls is None:
+        hint = (
+            "this client uses plaintext; if the silo requires mutual TLS, set "
+            f"{TLS_CERT_ENV}, {TLS_KEY_ENV} and {TLS_CA_ENV}"
+        )
+    else:
+        hint = (
+            f"this client uses mutual TLS; check that the silo serves TLS, that {TLS_CA_ENV} "
+            f"({endpoints.tls.ca}) signed its certificate, which must name {target} (or "
+            f"{TLS_SERVER_NAME_ENV}), and that the silo trusts the CA of {TLS_CERT_ENV} "
+            f"({endpoints.tls.cert})"
+        )
+    return f"cannot reach the {silo.value} silo at {target}: {detail} ({hint})"

@@ -17,6 +17,7 @@ from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import FieldKind, FieldSchema, ModelDescriptor
 from shared.backup.errors import InstanceInvalidError, UnknownModelError
 from shared.backup.findings import Finding, FindingKind
+from shared.backup.redaction import describe_value
 from shared.backup.spool import Record
 from shared.backup.streaming import ExportContents
 
@@ -86,7 +87,8 @@ def _problem(schema: FieldSchema, fields: dict[str, Any]) -> str | None:
     if value is None:
         return None if schema.nullable else "may not be null"
     if not _has_kind(schema.kind, value):
-        return f"expected {schema.kind.value}, got {type(value).__name__} {value!r:.60}"
+        shown = describe_value(schema.name, value)
+        return f"expected {schema.kind.value}, got {type(value).__name__} {shown}"
     if schema.max_length and isinstance(value, str) and len(value) > schema.max_length:
         return f"longer than {schema.max_length} characters"
     return None

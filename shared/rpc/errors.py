@@ -22,6 +22,7 @@ from typing_extensions import override
 
 from shared.backup import errors as domain
 from shared.backup.findings import Finding, FindingKind
+from shared.backup.redaction import redact_text
 from shared.rpc.codecs import decode_finding, encode_finding
 from shared.rpc.gen.relocate.relocation.v1 import finding_pb2
 
@@ -166,7 +167,7 @@ def _record_finding(exc: domain.RelocationError) -> Finding | None:
         kind=FindingKind.IMPORT_ERROR,
         model=exc.model,
         ordinal=ordinal,
-        reason=exc.message,
+        reason=redact_text(exc.message),
         left_pk=_int_or_none(exc.metadata.get("pk")),
         field=exc.metadata.get("field"),
     )
@@ -180,7 +181,7 @@ def to_status(exc: domain.RelocationError, *, request_id: str | None = None) -> 
     """
     code, reason = code_and_reason(exc)
     details: list[Message] = []
-    message = exc.message
+    message = redact_text(exc.message)  # what leaves the server never spells a secret
     finding = _record_finding(exc)
     if finding is not None:
         details.append(encode_finding(finding))

@@ -16,6 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from shared.rpc.auth import SignatureVerifier
 from shared.rpc.config import MIN_PING_INTERVAL_MS, RpcServerConfig
 from shared.rpc.errors import ErrorInterceptor
+from shared.rpc.tls import server_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,12 @@ def build_server(
 
     Interceptors run in the order: signature check, error mapping, then ``extra_interceptors``
     (for example ``DjangoConnectionInterceptor``). ``register`` callables add the servicers;
-    health reports ``""`` and every name in ``service_names`` as SERVING. Raises ValueError
-    without secrets, and OSError when the address cannot be bound.
+    health reports ``""`` and every name in ``service_names`` as SERVING. With ``cfg.tls`` the
+    port is TLS-only and every client must present a certificate signed by ``cfg.tls.ca``.
+    Raises ValueError without secrets, ConfigurationError when a TLS file is unreadable or
+    wrong, and OSError when the address cannot be bound.
     """
+    credentials = server_credentials(cfg.tls) if cfg.tls is not None else None
     interceptors: list[grpc.ServerInterceptor[object, object]] = [
         SignatureVerifier(cfg.secrets),
         ErrorInterceptor(),
@@ -67,7 +71,10 @@ def build_server(
     for name in ("", *service_names):
         health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     try:
-        port = server.add_insecure_port(cfg.bind)
+        if credentials is None:
+            port = server.add_insecure_port(cfg.bind)
+        else:
+            port = server.add_secure_port(cfg.bind, credentials)
     except RuntimeError as err:
         raise OSError(f"cannot bind the gRPC server to {cfg.bind!r}") from err
     if port == 0:

@@ -2,7 +2,10 @@
 
 ``python -m region.server`` and ``python -m control.server`` call ``run()`` with their own settings
 module and servicer factory. Configuration comes from the command line and environment variables:
-RELOCATE_RPC_SECRETS (comma-separated; the first signs, all verify) and the silo's database URL.
+RELOCATE_RPC_SECRETS (comma-separated; the first signs, all verify), the silo's database URL,
+RELOCATE_RPC_MAX_MESSAGE_BYTES, and for mutual TLS RELOCATE_TLS_CERT, RELOCATE_TLS_KEY and
+RELOCATE_TLS_CA (or the --tls-cert, --tls-key and --tls-ca flags). Log records pass through a
+filter masking the RPC secrets, Django's secret key, the database password and secret fields.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from pathlib import Path
 
 import grpc
 
-from shared.rpc.config import RpcServerConfig
+from shared.backup.errors import ConfigurationError
+from shared.backup.redaction import install_redaction
+from shared.rpc.config import RpcServerConfig, max_message_bytes_from_env
 from shared.rpc.django_support import DjangoConnectionInterceptor
 from shared.rpc.server import build_server, serve_until_signalled
+from shared.rpc.tls import TLS_CA_ENV, TLS_CERT_ENV, TLS_KEY_ENV, tls_config
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +47,42 @@ def _parse(silo: str, argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-migrate", action="store_true", help="do not apply database migrations on start"
     )
+    for flag, env, what in (
+        ("--tls-cert", TLS_CERT_ENV, "PEM certificate of this server"),
+        ("--tls-key", TLS_KEY_ENV, "PEM private key of --tls-cert"),
+        ("--tls-ca", TLS_CA_ENV, "PEM CA that must have signed every client's certificate"),
+    ):
+        parser.add_argument(
+            flag,
+            type=Path,
+            default=os.environ.get(env) or None,
+            help=f"mutual TLS: {what} (default ${env}; set all three or none)",
+        )
     return parser.parse_args(argv)
+
+
+def _server_config(args: argparse.Namespace, secrets: tuple[str, ...]) -> RpcServerConfig:
+    """The server's transport settings from the flags and the environment."""
+    tls = tls_config(
+        args.tls_cert,
+        args.tls_key,
+        args.tls_ca,
+        names=("--tls-cert/" + TLS_CERT_ENV, "--tls-key/" + TLS_KEY_ENV, "--tls-ca/" + TLS_CA_ENV),
+    )
+    return RpcServerConfig(
+        bind=args.bind,
+        secrets=secrets,
+        max_message_bytes=max_message_bytes_from_env(os.environ),
+        tls=tls,
+    )
+
+
+def _log_secrets(rpc_secrets: tuple[str, ...]) -> list[str]:
+    """The secret strings a silo's logs must never show."""
+    from django.conf import settings  # noqa: PLC0415  (after django.setup())
+
+    database_password = settings.DATABASES["default"].get("PASSWORD")
+    return [*rpc_secrets, settings.SECRET_KEY, *([database_password] if database_password else [])]
 
 
 def _ensure_sqlite_directory() -> None:
@@ -75,19 +116,27 @@ def run(
     if not args.no_migrate:
         call_command("migrate", interactive=False, verbosity=0)
     secrets = tuple(s for s in os.environ.get("RELOCATE_RPC_SECRETS", "").split(",") if s)
+    install_redaction(logging.getLogger(), _log_secrets(secrets))
     if not secrets:
         print(f"{silo}: RELOCATE_RPC_SECRETS is empty; refusing to serve", file=sys.stderr)
         return 2
     registrations, names = servicers()
-    cfg = RpcServerConfig(bind=args.bind, secrets=secrets)
-    server, port = build_server(
-        cfg, registrations, names, extra_interceptors=[DjangoConnectionInterceptor()]
-    )
+    try:
+        cfg = _server_config(args, secrets)
+        server, port = build_server(
+            cfg, registrations, names, extra_interceptors=[DjangoConnectionInterceptor()]
+        )
+    except (ConfigurationError, ValueError) as exc:
+        print(f"{silo}: {exc}; refusing to serve", file=sys.stderr)
+        return 2
     server.start()
     if args.port_file is not None:
         tmp = args.port_file.with_suffix(".tmp")
         tmp.write_text(str(port))
         tmp.replace(args.port_file)
-    logger.info("relocation.server.serving", extra={"silo": silo, "port": port})
+    logger.info(
+        "relocation.server.serving",
+        extra={"silo": silo, "port": port, "tls": cfg.tls is not None},
+    )
     serve_until_signalled(server, cfg.grace_s)
     return 0

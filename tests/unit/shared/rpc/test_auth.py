@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 
@@ -183,3 +184,32 @@ def test_malformed_signatures_are_rejected(value):
 def test_empty_secret_is_refused():
     with pytest.raises(ValueError, match="empty"):
         auth.SignatureVerifier(("ok", ""))
+
+
+def test_signature_replays_within_the_skew_window_only():
+    """The signature binds method and time, not the request: a copy is valid for ±300 s.
+
+    What makes a replayed ImportByModel harmless is the chunk ledger (see docs/security.md).
+    """
+    signed_at = int(time.time())
+    value = sign("s3cret", LIST_MODELS, signed_at)
+    assert verify(("s3cret",), LIST_MODELS, value, now=signed_at + auth.MAX_CLOCK_SKEW_S)
+    assert not verify(("s3cret",), LIST_MODELS, value, now=signed_at + auth.MAX_CLOCK_SKEW_S + 1)
+    assert not verify(("s3cret",), LIST_MODELS, value, now=signed_at - auth.MAX_CLOCK_SKEW_S - 1)
+
+
+def test_server_log_at_debug_never_contains_the_secrets(start_server, open_channel, caplog):
+    server_secret, client_secret = "server-secret-0123456789", "wrong-secret-9876543210"
+    caplog.set_level(logging.DEBUG)
+    target, _ = start_server((server_secret,))
+    assert _client(open_channel, target, (server_secret,)).list_models()[0] == "region"
+    with pytest.raises(Unauthenticated):
+        _client(open_channel, target, (client_secret,)).list_models()
+    stub = pb_grpc.RelocationServiceStub(open_channel(grpc.insecure_channel(target)))
+    with pytest.raises(grpc.RpcError):
+        stub.ListModels(pb.ListModelsRequest(), timeout=DEADLINE_S)
+    assert [r.getMessage() for r in caplog.records].count("relocation.rpc.signature_invalid") == 2
+    for record in caplog.records:
+        shown = f"{record.getMessage()} {vars(record)}"
+        assert server_secret not in shown
+        assert client_secret not in shown

@@ -12,6 +12,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.rpc.clients import wait_for_health
+from shared.rpc.config import RpcServerConfig
+from shared.rpc.server import server_options
 
 ROOT = Path(__file__).resolve().parents[4]
 SERVER = textwrap.dedent(
@@ -48,3 +50,9 @@ def test_sigterm_stops_the_server_gracefully():
         proc.wait(timeout=5)
     assert proc.returncode == 0
     assert out.strip() == "stopped"
+
+
+def test_server_options_carry_the_configured_message_limit():
+    options = dict(server_options(RpcServerConfig(secrets=("s3cret",), max_message_bytes=4096)))
+    assert options["grpc.max_receive_message_length"] == 4096
+    assert options["grpc.max_send_message_length"] == 4096
