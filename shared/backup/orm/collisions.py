@@ -8,12 +8,13 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db import models
+from django.db import connections, models
 from django.db.models.functions import Lower
 
 from shared.backup.declarations import Collision, OnCollision
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.flags import ImportFlags
+from shared.backup.orm.inserts import quoted_column
 from shared.backup.orm.records import DecodedRecord
 from shared.backup.pk_map import ImportKind
 from shared.backup.suffixes import candidate_lengths, propose
@@ -98,10 +99,16 @@ def _attname(model: type[models.Model], name: str) -> str:
 def _existing_keys(
     model: type[models.Model], policy: OnCollision, records: Iterable[DecodedRecord]
 ) -> dict[tuple[Any, ...], int]:
-    """Existing rows' keys -> pk, for the keys the batch holds (one query per 500 keys)."""
+    """Existing rows' keys -> pk, for the keys the batch holds.
+
+    PostgreSQL: one query per batch (a row-value ``IN`` list). Elsewhere: the ORM, one query per
+    500 keys (SQLite caps bound parameters per statement).
+    """
     keys = {k for r in records if (k := _key(policy, r.values)) is not None}
     if not keys:
         return {}
+    if connections[model._base_manager.db].vendor == "postgresql":
+        return _existing_keys_sql(model, policy, keys)
     attnames = [_attname(model, n) for n in policy.fields]
     base = model._base_manager.filter(
         **{f"{_attname(model, n)}__isnull": True for n in policy.when_null}
@@ -124,6 +131,41 @@ def _existing_keys(
         for row in qs.values_list("pk", *names):
             found[tuple(row[1:])] = row[0]
     return found
+
+
+def _existing_keys_sql(
+    model: type[models.Model], policy: OnCollision, keys: set[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], int]:
+    """One raw query for every key: the keys go as one typed array per column, unnested.
+
+    Why raw: an ``OR`` of one ``Q`` per key costs the ORM milliseconds per key to build and
+    PostgreSQL tens of milliseconds to plan; a semi-join against ``unnest()`` of arrays plans in
+    under a millisecond whatever the batch size. Text columns are compared as ``text`` (a cast to
+    ``varchar(n)`` would truncate), case-insensitive sets through ``lower()``.
+    """
+    connection = connections[model._base_manager.db]
+    columns: list[str] = []
+    array_types: list[str] = []
+    for name in policy.fields:
+        f = model._meta.get_field(name)
+        if not isinstance(f, models.Field):
+            raise TypeError(f"{model._meta.label}.{name} is not a concrete field")
+        column = quoted_column(model, name)
+        text = isinstance(f, models.CharField | models.TextField)
+        columns.append(f"lower({column})" if policy.case_insensitive and text else column)
+        array_types.append("text" if text else str(f.db_type(connection)))
+    conditions = [f"{quoted_column(model, n)} IS NULL" for n in policy.when_null]
+    arrays = ", ".join(f"%s::{t}[]" for t in array_types)
+    keyed = f"({', '.join(columns)}) IN (SELECT * FROM unnest({arrays}))"  # noqa: S608
+    selected = ", ".join([quoted_column(model, "pk"), *columns])
+    table = connection.ops.quote_name(model._meta.db_table)
+    where = " AND ".join([*conditions, keyed])
+    sql = f"SELECT {selected} FROM {table} WHERE {where}"  # noqa: S608
+    ordered = sorted(keys, key=repr)
+    params = [[key[i] for key in ordered] for i in range(len(policy.fields))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {tuple(row[1:]): int(row[0]) for row in cursor.fetchall()}
 
 
 def _apply(

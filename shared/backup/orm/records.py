@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,62 @@ def concrete_fields(model: type[models.Model]) -> list[models.Field[Any, Any]]:
     return [f for f in model._meta.concrete_fields if not f.primary_key]
 
 
+_TEXT_TYPES = frozenset({str})
+_INT_TYPES = frozenset({int})
+_JSON_TYPES = frozenset({str, int, float, bool, dict, list})
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldDecoder:
+    """One field's decoding plan, worked out once per model instead of once per value."""
+
+    field: models.Field[Any, Any]
+    name: str
+    passthrough: frozenset[type]
+    """Value types that ``to_python`` would return unchanged (checked by exact type)."""
+    max_length: int | None
+    is_datetime: bool
+
+
+def _plan(f: models.Field[Any, Any]) -> _FieldDecoder:
+    """The decoding plan of one field: which JSON types pass as they are."""
+    passthrough: frozenset[type] = frozenset()
+    if isinstance(f, models.JSONField):
+        passthrough = _JSON_TYPES
+    elif isinstance(f, models.GenericIPAddressField):
+        passthrough = frozenset()  # validated and normalized by Django
+    elif isinstance(f, models.CharField | models.TextField):
+        passthrough = _TEXT_TYPES
+    elif isinstance(f, models.IntegerField | models.ForeignKey):
+        passthrough = _INT_TYPES
+    elif isinstance(f, models.BooleanField):
+        passthrough = frozenset({bool})
+    elif isinstance(f, models.FloatField):
+        passthrough = frozenset({float})
+    max_length = getattr(f, "max_length", None)
+    return _FieldDecoder(
+        field=f,
+        name=f.name,
+        passthrough=passthrough,
+        max_length=max_length if str in passthrough and f.max_length is not None else None,
+        is_datetime=isinstance(f, models.DateTimeField),
+    )
+
+
+@functools.cache
+def _decoders(model: type[models.Model]) -> tuple[tuple[_FieldDecoder, ...], frozenset[str]]:
+    """The model's field decoding plans, and the field names records may carry."""
+    plans = tuple(_plan(f) for f in concrete_fields(model))
+    return plans, frozenset(p.name for p in plans) | {"id"}
+
+
+def decode_records(
+    model: type[models.Model], wire_name: str, raws: Sequence[object], min_ordinal: int
+) -> list[DecodedRecord]:
+    """Validate and convert a batch of raw records; the first is at ``min_ordinal``."""
+    return [decode_record(model, wire_name, raw, min_ordinal + i) for i, raw in enumerate(raws)]
+
+
 def decode_record(
     model: type[models.Model], wire_name: str, raw: object, ordinal: int
 ) -> DecodedRecord:
@@ -49,12 +106,48 @@ def decode_record(
     fields = raw.get("fields")
     if not isinstance(fields, Mapping):
         raise DeserializationFailedError(wire_name, "record has no 'fields' object", ordinal)
+    plans, known = _decoders(model)
     values: dict[str, Any] = {}
-    for f in concrete_fields(model):
-        values[f.name] = _decode_value(f, wire_name, ordinal, pk, fields)
-    known = {f.name for f in concrete_fields(model)}
-    unknown = tuple(sorted(k for k in fields if k not in known and k != "id"))
-    return DecodedRecord(ordinal=ordinal, old_pk=pk, values=values, unknown_fields=unknown)
+    for plan in plans:
+        value = fields.get(plan.name, _MISSING)
+        kind = type(value)
+        if kind in plan.passthrough:
+            if plan.max_length is not None and len(value) > plan.max_length:
+                reason = f"longer than {plan.max_length} characters"
+                raise InstanceInvalidError(wire_name, ordinal, reason, field=plan.name, pk=pk)
+            values[plan.name] = value
+        elif plan.is_datetime and kind is str:
+            values[plan.name] = _decode_datetime(plan.field, wire_name, ordinal, pk, value)
+        else:
+            values[plan.name] = _decode_value(plan.field, wire_name, ordinal, pk, fields)
+    unknown = fields.keys() - known
+    return DecodedRecord(
+        ordinal=ordinal,
+        old_pk=pk,
+        values=values,
+        unknown_fields=tuple(sorted(unknown)) if unknown else (),
+    )
+
+
+class _Missing:
+    """The marker of a field a record does not carry."""
+
+
+_MISSING = _Missing()
+
+
+def _decode_datetime(
+    f: models.Field[Any, Any], model: str, ordinal: int, pk: int, value: str
+) -> dt.datetime:
+    """Parse an ISO 8601 timestamp (what Django's parser tries first), naive meaning UTC."""
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        converted = _decode_value(f, model, ordinal, pk, {f.name: value})
+        if not isinstance(converted, dt.datetime):
+            raise  # unreachable: DateTimeField.to_python returns datetimes or raises
+        return converted
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
 
 
 def _decode_value(

@@ -1,4 +1,4 @@
-"""The set-based batch writer: decode, gate, remap, normalize, resolve collisions, bulk insert."""
+"""The set-based batch writer: decode, gate, remap, normalize, resolve collisions, insert."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from shared.backup.filters import Filter
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.flags import ImportFlags
 from shared.backup.orm.collisions import resolve_collisions
-from shared.backup.orm.records import DecodedRecord, decode_record
+from shared.backup.orm.inserts import insert_rows, supports_fast_insert
+from shared.backup.orm.records import DecodedRecord, decode_records
 from shared.backup.orm.registry import RelocatableModel
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.scopes import OperationScope
@@ -66,9 +67,7 @@ def write_batch(
 ) -> BatchOutcome:
     """Write one batch; the caller holds the transaction. Raises typed RelocationErrors."""
     name = rm.descriptor.name
-    records = [
-        decode_record(rm.model, name, raw, min_ordinal + i) for i, raw in enumerate(raw_records)
-    ]
+    records = decode_records(rm.model, name, raw_records, min_ordinal)
     outcome = BatchOutcome()
     outcome.findings.extend(_unknown_field_findings(name, records))
     records = _admitted(rm, records, ctx, outcome)
@@ -129,13 +128,23 @@ def _write(
         slug = record.values.get(slug_field) if slug_field else None
         outcome.mapped[record.old_pk] = PkMapping(pk, kind, slug)
     keep_pks = rm.declaration.keep_pk_in_global and ctx.scope is OperationScope.GLOBAL
-    instances = [_instance(rm.model, r, r.old_pk if keep_pks else None) for r in to_insert]
-    created = rm.model._base_manager.bulk_create(instances)
-    if keep_pks and created:
+    new_pks = _insert(rm.model, to_insert, keep_pks)
+    if keep_pks and new_pks:
         _advance_sequence(rm.model)
-    for record, obj in zip(to_insert, created, strict=True):
+    for record, new_pk in zip(to_insert, new_pks, strict=True):
         slug = record.values.get(slug_field) if slug_field else None
-        outcome.mapped[record.old_pk] = PkMapping(int(obj.pk), ImportKind.INSERTED, slug)
+        outcome.mapped[record.old_pk] = PkMapping(new_pk, ImportKind.INSERTED, slug)
+
+
+def _insert(model: type[models.Model], records: list[DecodedRecord], keep_pks: bool) -> list[int]:
+    """Insert the records in one statement (PostgreSQL) or with ``bulk_create``; the new pks."""
+    if not records:
+        return []
+    if supports_fast_insert(model):
+        pks = [r.old_pk for r in records] if keep_pks else None
+        return insert_rows(model, [r.values for r in records], pks)
+    instances = [_instance(model, r, r.old_pk if keep_pks else None) for r in records]
+    return [int(obj.pk) for obj in model._base_manager.bulk_create(instances)]
 
 
 def _regenerate(rm: RelocatableModel, record: DecodedRecord, ctx: BatchContext) -> None:
