@@ -20,7 +20,7 @@ SECRET_KEY = os.environ.get(
 DEBUG = False
 ALLOWED_HOSTS: list[str] = []
 
-INSTALLED_APPS = ["region.apps.RegionConfig"]
+INSTALLED_APPS = ["region.apps.RegionConfig", "region.events.apps.EventsConfig"]
 MIDDLEWARE: list[str] = []
 
 

@@ -4,7 +4,11 @@ Never used to run code; each silo process has its own settings module.
 """
 
 SECRET_KEY = "typecheck-only-not-a-secret"  # noqa: S105
-INSTALLED_APPS = ["region.apps.RegionConfig", "control.apps.ControlConfig"]
+INSTALLED_APPS = [
+    "region.apps.RegionConfig",
+    "region.events.apps.EventsConfig",
+    "control.apps.ControlConfig",
+]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True

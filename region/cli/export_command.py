@@ -12,6 +12,7 @@ from typing import IO, Any
 import click
 
 from region.cli.crypto_options import ENCRYPT_FORMAT, ENCRYPT_OPTIONS, encryptor_from
+from region.cli.events import INCLUDE_EVENTS, without_events
 from region.cli.output import Printer, parse_slugs, parse_usernames, reported
 from region.cli.progress import progress_display
 from region.cli.settings import load_endpoints
@@ -78,12 +79,14 @@ def export_command(scope: OperationScope) -> Callable[..., None]:
     @click.option("--indent", default=2, show_default=True, type=click.IntRange(0, 8))
     @click.option("--no-prompt", is_flag=True, help="Answer yes to every confirmation.")
     @click.option("--silent", is_flag=True, help="Print nothing but errors.")
+    @INCLUDE_EVENTS
     def command(
         dest: str,
         findings_file: Path | None,
         indent: int,
         no_prompt: bool,
         silent: bool,
+        include_events: bool,
         **opts: Any,
     ) -> None:
         printer = Printer(silent=silent or dest == "-", no_prompt=no_prompt)
@@ -100,7 +103,7 @@ def export_command(scope: OperationScope) -> Callable[..., None]:
             ):
                 report = run_export(
                     sink,
-                    graph=silos.graph,
+                    graph=silos.graph if include_events else without_events(silos.graph),
                     scope=scope,
                     filters=filters,
                     sources=dict(silos.relocation),

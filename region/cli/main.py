@@ -13,8 +13,10 @@ import click
 
 from region.cli import dev
 from region.cli.backup import backup_group
+from region.cli.events import events_group
 from region.cli.export_command import export_command
 from region.cli.import_command import import_command
+from region.cli.relocations import relocations_group
 from region.cli.settings import DEFAULT_DATA_DIR
 from shared.backup.errors import RelocationError
 from shared.backup.scopes import OperationScope
@@ -108,6 +110,8 @@ for _name, _scope in SCOPES.items():
     export_group.command(name=_name)(_with(EXPORT_OPTIONS[_name], export_command(_scope)))
 
 cli.add_command(backup_group)
+cli.add_command(relocations_group)
+cli.add_command(events_group)
 
 
 @cli.command()

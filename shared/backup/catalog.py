@@ -51,6 +51,12 @@ MODEL_SILOS: dict[ModelName, Silo] = {
                 "sentry.option",
                 "sentry.relay",
                 "sentry.relayusage",
+                "sentry.release",
+                "sentry.releaseproject",
+                "sentry.releaseenvironment",
+                "sentry.releaseprojectenvironment",
+                # An extension of Sentry's format, exported only with --include-events.
+                "sentry.event",
             ),
         ),
     )

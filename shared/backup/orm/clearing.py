@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connections, transaction
+
+from shared.backup.orm.registry import silo_models
 
 
 def do_clear_models(app_label: str) -> dict[str, int]:
@@ -14,7 +15,7 @@ def do_clear_models(app_label: str) -> dict[str, int]:
     mappings, slug reservations): after a reset none of it refers to anything. Returns the
     number of rows each table held.
     """
-    models = list(apps.get_app_config(app_label).get_models())
+    models = silo_models(app_label)
     alias = models[0]._base_manager.db if models else "default"
     connection = connections[alias]
     tables = [m._meta.db_table for m in models]

@@ -73,6 +73,16 @@ def declaration_of(model: type[models.Model]) -> Relocation | None:
     return value if isinstance(value, Relocation) else None
 
 
+def silo_models(app_label: str) -> list[type[models.Model]]:
+    """Every model of the silo's app and of its sub-apps (``region`` and ``region.events``)."""
+    return [
+        model
+        for config in apps.get_app_configs()
+        if config.name == app_label or config.name.startswith(f"{app_label}.")
+        for model in config.get_models()
+    ]
+
+
 def build_registry(app_label: str, silo: Silo) -> SiloRegistry:
     """Collect the relocatable models of one installed app, checked against the catalog.
 
@@ -80,7 +90,7 @@ def build_registry(app_label: str, silo: Silo) -> SiloRegistry:
     never starts with a model the importer would route elsewhere.
     """
     found: dict[ModelName, RelocatableModel] = {}
-    for model in apps.get_app_config(app_label).get_models():
+    for model in silo_models(app_label):
         declaration = declaration_of(model)
         if declaration is None or RelocationScope.EXCLUDED in declaration.scopes:
             continue

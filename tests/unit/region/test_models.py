@@ -216,6 +216,44 @@ EXPECTED: dict[str, Expected] = {
     ),
     "sentry.relay": Expected(CONFIG, unique_sets=frozenset({("relay_id",)})),
     "sentry.relayusage": Expected(CONFIG, unique_sets=frozenset({("relay_id", "version")})),
+    # region.events (issue #7): releases, their links, and the sentry.event extension.
+    "sentry.release": Expected(
+        ORG,
+        frozenset({_fk("organization", "sentry.organization")}),
+        frozenset({("organization", "version")}),
+    ),
+    "sentry.releaseproject": Expected(
+        ORG,
+        frozenset({_fk("project", "sentry.project"), _fk("release", "sentry.release")}),
+        frozenset({("project", "release")}),
+    ),
+    "sentry.releaseenvironment": Expected(
+        ORG,
+        frozenset(
+            {
+                _fk("organization", "sentry.organization"),
+                _fk("release", "sentry.release"),
+                _fk("environment", "sentry.environment"),
+            }
+        ),
+        frozenset({("environment", "organization", "release")}),
+    ),
+    "sentry.releaseprojectenvironment": Expected(
+        ORG,
+        frozenset(
+            {
+                _fk("project", "sentry.project"),
+                _fk("release", "sentry.release"),
+                _fk("environment", "sentry.environment"),
+            }
+        ),
+        frozenset({("environment", "project", "release")}),
+    ),
+    "sentry.event": Expected(
+        ORG,
+        frozenset({_fk("project", "sentry.project")}),
+        frozenset({("day", "event_id", "project")}),
+    ),
 }
 
 
@@ -364,11 +402,11 @@ def test_graph_with_control_orders_dependencies_first(registry, control_descript
         assert order.index("sentry.organization") < order.index(dependent)
     assert order.index("sentry.integration") < order.index("sentry.organizationintegration")
     assert order.index("sentry.apiapplication") < order.index("sentry.apitoken")
-    assert len(order) == len(EXPECTED) + len(CONTROL_NAMES) == 31
+    assert len(order) == len(EXPECTED) + len(CONTROL_NAMES) == 36
 
 
 def test_migrations_are_up_to_date():
-    call_command("makemigrations", "region", check=True, dry_run=True, verbosity=0)
+    call_command("makemigrations", "region", "events", check=True, dry_run=True, verbosity=0)
 
 
 @pytest.mark.usefixtures("db")

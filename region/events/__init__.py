@@ -1,0 +1,1 @@
+"""Events in the region silo: releases, the event store, the eventstream and the save path."""

@@ -1,0 +1,150 @@
+"""Getting or creating the models adjacent to events, set-based: releases, environments, links.
+
+Each step inserts every missing row of a batch in one ``INSERT ... ON CONFLICT DO NOTHING`` and
+re-selects the rows it needs, so concurrent batches naming the same new release or environment
+create it once: the loser's insert does nothing (after waiting for the winner's transaction)
+and its re-select finds the winner's row. Rows are inserted in key order so two batches take
+their locks in the same order.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models.functions import Greatest, Least
+
+from region.events.models import (
+    Release,
+    ReleaseEnvironment,
+    ReleaseProject,
+    ReleaseProjectEnvironment,
+)
+from region.models import Environment, EnvironmentProject
+
+_SEEN = ("first_seen", "last_seen")
+
+
+@dataclass(frozen=True, slots=True)
+class SeenSpan:
+    """The first and last event timestamps of one link within a batch."""
+
+    first: dt.datetime
+    last: dt.datetime
+
+    def widened(self, at: dt.datetime) -> SeenSpan:
+        """This span extended to include ``at``."""
+        return SeenSpan(min(self.first, at), max(self.last, at))
+
+
+def get_or_create_releases(wanted: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """(organization id, version) -> release id, creating missing releases."""
+    keys = sorted(set(wanted))
+    if not keys:
+        return {}
+    Release.objects.bulk_create(
+        [Release(organization_id=org, version=version) for org, version in keys],
+        ignore_conflicts=True,
+    )
+    rows = Release.objects.filter(
+        organization_id__in={org for org, _ in keys}, version__in={v for _, v in keys}
+    ).values_list("organization_id", "version", "pk")
+    return {(org, version): pk for org, version, pk in rows if (org, version) in set(keys)}
+
+
+def get_or_create_environments(wanted: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """(organization id, name) -> environment id, creating missing environments."""
+    keys = sorted(set(wanted))
+    if not keys:
+        return {}
+    Environment.objects.bulk_create(
+        [Environment(organization_id=org, name=name) for org, name in keys],
+        ignore_conflicts=True,
+    )
+    rows = Environment.objects.filter(
+        organization_id__in={org for org, _ in keys}, name__in={n for _, n in keys}
+    ).values_list("organization_id", "name", "pk")
+    return {(org, name): pk for org, name, pk in rows if (org, name) in set(keys)}
+
+
+def link_releases_to_projects(links: Iterable[tuple[int, int]]) -> None:
+    """Create missing (project id, release id) links."""
+    ReleaseProject.objects.bulk_create(
+        [ReleaseProject(project_id=p, release_id=r) for p, r in sorted(set(links))],
+        ignore_conflicts=True,
+    )
+
+
+def link_environments_to_projects(links: Iterable[tuple[int, int]]) -> None:
+    """Create missing (project id, environment id) links."""
+    EnvironmentProject.objects.bulk_create(
+        [EnvironmentProject(project_id=p, environment_id=e) for p, e in sorted(set(links))],
+        ignore_conflicts=True,
+    )
+
+
+def link_releases_to_environments(seen: Mapping[tuple[int, int, int], SeenSpan]) -> None:
+    """Create missing (organization, release, environment) links; widen their seen span."""
+    keys = sorted(seen)
+    if not keys:
+        return
+    ReleaseEnvironment.objects.bulk_create(
+        [
+            ReleaseEnvironment(
+                organization_id=o,
+                release_id=r,
+                environment_id=e,
+                first_seen=seen[o, r, e].first,
+                last_seen=seen[o, r, e].last,
+            )
+            for o, r, e in keys
+        ],
+        ignore_conflicts=True,
+    )
+    rows = ReleaseEnvironment.objects.filter(
+        release_id__in={r for _, r, _ in keys}, environment_id__in={e for _, _, e in keys}
+    ).values_list("pk", "organization_id", "release_id", "environment_id", *_SEEN)
+    for pk, o, r, e, first, last in rows:
+        span = seen.get((o, r, e))
+        if span is not None and (span.first < first or span.last > last):
+            _widen(ReleaseEnvironment.objects.filter(pk=pk), span)
+
+
+def link_releases_to_project_environments(seen: Mapping[tuple[int, int, int], SeenSpan]) -> None:
+    """Create missing (project, release, environment) links; widen their seen span."""
+    keys = sorted(seen)
+    if not keys:
+        return
+    ReleaseProjectEnvironment.objects.bulk_create(
+        [
+            ReleaseProjectEnvironment(
+                project_id=p,
+                release_id=r,
+                environment_id=e,
+                first_seen=seen[p, r, e].first,
+                last_seen=seen[p, r, e].last,
+            )
+            for p, r, e in keys
+        ],
+        ignore_conflicts=True,
+    )
+    rows = ReleaseProjectEnvironment.objects.filter(
+        release_id__in={r for _, r, _ in keys}, environment_id__in={e for _, _, e in keys}
+    ).values_list("pk", "project_id", "release_id", "environment_id", *_SEEN)
+    for pk, p, r, e, first, last in rows:
+        span = seen.get((p, r, e))
+        if span is not None and (span.first < first or span.last > last):
+            _widen(ReleaseProjectEnvironment.objects.filter(pk=pk), span)
+
+
+def _widen(
+    rows: models.QuerySet[ReleaseEnvironment] | models.QuerySet[ReleaseProjectEnvironment],
+    span: SeenSpan,
+) -> None:
+    """Widen a link's seen span in the database (atomic: concurrent batches never shrink it)."""
+    rows.update(
+        first_seen=Least(models.F("first_seen"), models.Value(span.first)),
+        last_seen=Greatest(models.F("last_seen"), models.Value(span.last)),
+    )
