@@ -114,7 +114,8 @@ cli.add_command(relocations_group)
 cli.add_command(events_group)
 
 
-@cli.command()
+# The silo's own flags (--bind, --tls-cert, ...) pass through to `python -m <silo>.server`.
+@cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("silo", type=click.Choice(["control", "region"]))
 @click.argument("server_args", nargs=-1, type=click.UNPROCESSED)
 def serve(silo: str, server_args: tuple[str, ...]) -> None:

@@ -27,10 +27,21 @@ from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import Silo
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import wait_for_health
-from shared.rpc.config import RpcClientConfig
+from shared.rpc.config import RpcClientConfig, TlsConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_URL = os.environ.get("RELOCATE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432")
+
+
+def tls_env(tls: TlsConfig | None) -> dict[str, str]:
+    """The RELOCATE_TLS_* variables of a TlsConfig (none for plaintext)."""
+    if tls is None:
+        return {}
+    return {
+        "RELOCATE_TLS_CERT": str(tls.cert),
+        "RELOCATE_TLS_KEY": str(tls.key),
+        "RELOCATE_TLS_CA": str(tls.ca),
+    }
 
 
 def _admin():
@@ -50,6 +61,10 @@ class SiloPair:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     server_secrets: tuple[str, ...] = ()
     region_name: str = "test-region"
+    server_env: dict[str, str] = field(default_factory=dict)
+    """Extra environment of the silo processes (e.g. RELOCATE_TLS_*, RELOCATE_LOG_LEVEL)."""
+    client_tls: TlsConfig | None = None
+    """Mutual TLS of this pair's clients (fixtures, CLI runs); None: plaintext."""
 
     def env(self) -> dict[str, str]:
         """Environment for a `relocate` CLI subprocess talking to this pair."""
@@ -59,11 +74,15 @@ class SiloPair:
             "RELOCATE_REGION_ADDR": self.addresses["region"],
             "RELOCATE_RPC_SECRETS": self.secret,
             "RELOCATE_REGION_NAME": self.region_name,
+            **tls_env(self.client_tls),
         }
 
     def client_config(self, silo: Silo) -> RpcClientConfig:
         return RpcClientConfig(
-            target=self.addresses[silo.value], secrets=(self.secret,), deadline_s=60
+            target=self.addresses[silo.value],
+            secrets=(self.secret,),
+            deadline_s=60,
+            tls=self.client_tls,
         )
 
     def query(self, silo: str, sql: str, params: tuple[object, ...] = ()) -> list[tuple]:
@@ -89,6 +108,7 @@ def _start_silo(pair: SiloPair, silo: str, bind: str = "127.0.0.1:0") -> None:
         f"RELOCATE_{silo.upper()}_DATABASE_URL": pair.databases[silo],
         "RELOCATE_REGION_NAME": pair.region_name,
         "PYTHONPATH": str(ROOT),
+        **pair.server_env,
     }
     with (pair.tmp / f"{silo}.log").open("ab") as log:
         pair.procs[silo] = subprocess.Popen(
@@ -112,7 +132,9 @@ def _start_silo(pair: SiloPair, silo: str, bind: str = "127.0.0.1:0") -> None:
             raise RuntimeError(f"{silo} failed to start:\n{(pair.tmp / f'{silo}.log').read_text()}")
         time.sleep(0.05)
     pair.addresses[silo] = f"127.0.0.1:{int(port_file.read_text())}"
-    channel = make_channel(RpcClientConfig(target=pair.addresses[silo], secrets=(pair.secret,)))
+    channel = make_channel(
+        RpcClientConfig(target=pair.addresses[silo], secrets=(pair.secret,), tls=pair.client_tls)
+    )
     try:
         wait_for_health(channel, 60)
     finally:
@@ -154,7 +176,14 @@ class PairFactory:
         self.pairs: list[SiloPair] = []
         self.created: list[str] = []
 
-    def __call__(self, name: str = "a", server_secrets: tuple[str, ...] | None = None) -> SiloPair:
+    def __call__(
+        self,
+        name: str = "a",
+        server_secrets: tuple[str, ...] | None = None,
+        *,
+        server_env: dict[str, str] | None = None,
+        client_tls: TlsConfig | None = None,
+    ) -> SiloPair:
         run = uuid.uuid4().hex[:10]
         databases = {}
         admin = _admin()
@@ -175,6 +204,8 @@ class PairFactory:
             secret=secret,
             databases=databases,
             server_secrets=server_secrets or (secret,),
+            server_env=dict(server_env or {}),
+            client_tls=client_tls,
         )
         self.pairs.append(pair)
         for silo in ("control", "region"):

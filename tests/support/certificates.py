@@ -139,15 +139,6 @@ class TlsSetup:
         """A client whose certificate another CA signed (it still trusts the real server)."""
         return TlsConfig(cert=self.rogue_client.cert, key=self.rogue_client.key, ca=self.ca.cert)
 
-    @staticmethod
-    def env(tls: TlsConfig) -> dict[str, str]:
-        """The RELOCATE_TLS_* variables of a TlsConfig."""
-        return {
-            "RELOCATE_TLS_CERT": str(tls.cert),
-            "RELOCATE_TLS_KEY": str(tls.key),
-            "RELOCATE_TLS_CA": str(tls.ca),
-        }
-
 
 def make_tls_setup(directory: Path) -> TlsSetup:
     """Generate the CA, its server and client certificates, and a rogue CA's client."""
