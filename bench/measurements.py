@@ -178,7 +178,8 @@ def relocate(*args: str, env: dict[str, str], log: Path) -> Timed:
         seconds = time.monotonic() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
-        raise RuntimeError(f"relocate {' '.join(args)} failed; see {log}")
+        tail = log.read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"relocate {' '.join(args)} failed:\n{tail}")
     return Timed(seconds, usage.ru_maxrss / 1024, stdout.decode())
 
 
@@ -238,7 +239,8 @@ def round_trip(
         match = re.search(r"Exported (\d+) record", exported.stdout)
         exported_rows = int(match.group(1)) if match else 0
         if exported_rows != rows:
-            raise RuntimeError(f"exported {exported_rows} records, expected {rows}; see {log}")
+            tail = log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"exported {exported_rows} records, expected {rows}:\n{tail}")
         copy_out = Rate(0, 0.0)
         for silo in SILOS:
             names = [t.partition(":")[2] for t in tables if t.startswith(f"{silo}:")]

@@ -28,6 +28,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.progress import Progress as RichProgress
+from rich.table import Column
 from rich.text import Text
 from typing_extensions import override
 
@@ -54,10 +55,10 @@ class LiveProgress:
 
     def __init__(self, console: Console) -> None:
         self._display = RichProgress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            RowsPerSecondColumn(),
+            TextColumn("{task.description}", table_column=Column(no_wrap=True)),
+            BarColumn(bar_width=20),
+            MofNCompleteColumn(table_column=Column(no_wrap=True, justify="right")),
+            RowsPerSecondColumn(table_column=Column(no_wrap=True, justify="right")),
             TimeElapsedColumn(),
             TimeRemainingColumn(),
             console=console,

@@ -54,3 +54,14 @@ def test_bench_measures_every_figure_of_a_small_export(tmp_path):
     for process, mb in run["peak_rss_mb"].items():
         assert 10 < mb < 2000, process
     assert "growth" not in figures  # one size: nothing to compare
+
+    table = subprocess.run(
+        [sys.executable, "-m", "bench.markdown", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    assert f"| (c) `relocate import global` | {run['import']['rows_per_s']:,.0f} (" in table
+    assert f"| c/a: import over COPY FROM | {run['ratios']['import_over_copy_from']:.3f} |" in table
