@@ -1,14 +1,27 @@
-"""Region-side domain writes that follow an import's batches."""
+"""Region-side domain writes that follow an import's batches, and the imports' records."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from django.db import transaction
+from django.utils import timezone
 
-from region.models import ControlImportChunkReplica, Organization
+from region.models import ControlImportChunkReplica, Organization, RelocationRecord
 from shared.backup.chunks import ImportChunk
+from shared.backup.errors import ImportUuidRequiredError
 from shared.backup.orm.chunk_store import save_chunk_if_absent
+from shared.backup.relocation_records import (
+    RelocationProgress,
+    RelocationStatus,
+    RelocationStep,
+)
+from shared.backup.relocation_records import (
+    RelocationRecord as RecordValue,
+)
+from shared.backup.scopes import OperationScope
+
+RELOCATION_MODEL = "sentry.relocation"
 
 
 def do_record_control_import_chunk_replica(chunk: ImportChunk) -> bool:
@@ -30,3 +43,107 @@ def do_apply_organization_slugs(slugs: Mapping[int, str]) -> int:
             for pk, slug in moving.items():
                 changed += Organization.objects.filter(pk=pk).update(slug=slug)
     return changed
+
+
+def _value(row: RelocationRecord) -> RecordValue:
+    return RecordValue(
+        uuid=row.uuid,
+        scope=OperationScope(row.scope),
+        flags=dict(row.flags) if isinstance(row.flags, dict) else {},
+        source_sha256=row.source_sha256,
+        step=RelocationStep(row.step),
+        status=RelocationStatus(row.status),
+        progress=RelocationProgress.from_json(row.progress),
+        failure_reason=row.failure_reason,
+        created=row.date_added,
+        updated=row.date_updated,
+        finished=row.date_finished,
+    )
+
+
+def do_start_relocation(
+    *, uuid: str, scope: OperationScope, flags: dict[str, object], source_sha256: str
+) -> RecordValue:
+    """Create the record of an import, or mark an existing one in progress at preflight again.
+
+    Idempotent: a repeated call leaves the same row. Identity checks of a resumed import (scope,
+    file hash) are the caller's; this keeps the creation time and replaces the rest.
+    """
+    if not uuid:
+        raise ImportUuidRequiredError(RELOCATION_MODEL)
+    now = timezone.now()
+    with transaction.atomic():
+        row, _created = RelocationRecord.objects.select_for_update().get_or_create(
+            uuid=uuid,
+            defaults={"date_added": now},
+        )
+        row.scope = scope.value
+        row.flags = flags
+        row.source_sha256 = source_sha256
+        row.step = RelocationStep.PREFLIGHT.value
+        row.status = RelocationStatus.IN_PROGRESS.value
+        row.failure_reason = ""
+        row.date_updated = now
+        row.date_finished = None
+        row.save()
+    return _value(row)
+
+
+def do_update_relocation(
+    uuid: str,
+    *,
+    step: RelocationStep | None = None,
+    status: RelocationStatus | None = None,
+    failure_reason: str | None = None,
+    progress: RelocationProgress | None = None,
+) -> RecordValue | None:
+    """Change the given fields of an import's record; None when there is no such record.
+
+    A SUCCESS or FAILURE status sets the finish time; IN_PROGRESS clears it.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        row = RelocationRecord.objects.select_for_update().filter(uuid=uuid).first()
+        if row is None:
+            return None
+        if step is not None:
+            row.step = step.value
+        if status is not None:
+            row.status = status.value
+            finished = status is not RelocationStatus.IN_PROGRESS
+            row.date_finished = now if finished else None
+        if failure_reason is not None:
+            row.failure_reason = failure_reason
+        if progress is not None:
+            row.progress = progress.as_json()
+        row.date_updated = now
+        row.save()
+    return _value(row)
+
+
+def get_relocation(uuid: str) -> RecordValue | None:
+    """An import's record, or None."""
+    row = RelocationRecord.objects.filter(uuid=uuid).first()
+    return _value(row) if row is not None else None
+
+
+def list_relocations(limit: int = 0) -> list[RecordValue]:
+    """Import records, most recently created first (all of them when ``limit`` is 0)."""
+    rows = RelocationRecord.objects.order_by("-date_added", "uuid")
+    return [_value(row) for row in (rows[:limit] if limit > 0 else rows)]
+
+
+def do_clear_region_models(clear: Callable[[], dict[str, int]]) -> dict[str, int]:
+    """Run ``clear`` (which empties every region table) but keep the imports' records.
+
+    Why: a Global import clears the region after its record was started, and the record must
+    outlive the clearing it describes. One transaction, so a failure keeps every row.
+    """
+    with transaction.atomic():
+        kept = list(RelocationRecord.objects.all())
+        counts = clear()
+        # Rows still there (the silo held chunks of a resumed import, so nothing was cleared)
+        # stay as they are.
+        RelocationRecord.objects.bulk_create(kept, ignore_conflicts=True)
+    counts.pop(RelocationRecord._meta.db_table, None)
+    return counts

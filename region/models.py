@@ -434,3 +434,38 @@ class ControlImportChunkReplica(BaseImportChunk):
 
     class Meta(BaseImportChunk.Meta):
         db_table = "sentry_controlimportchunkreplica"
+
+
+class RelocationRecord(models.Model):
+    """The record of one import run, keyed by its import uuid (``sentry.relocation``).
+
+    Bookkeeping: Excluded, so never exported nor imported, and kept when a Global import clears
+    the region (``region.actions.do_clear_region_models``). Written only over RegionImportService.
+    """
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.relocation",
+        scopes=frozenset({RelocationScope.EXCLUDED}),
+    )
+
+    uuid = models.CharField(max_length=64, primary_key=True)
+    # OperationScope's value: User, Organization, Config or Global.
+    scope = models.CharField(max_length=16)
+    flags = models.JSONField(default=dict)
+    source_sha256 = models.CharField(max_length=64)
+    # RelocationStep's value.
+    step = models.CharField(max_length=16)
+    # RelocationStatus's value.
+    status = models.CharField(max_length=16, db_index=True)
+    progress = models.JSONField(default=dict)
+    failure_reason = models.TextField(default="", blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+    date_updated = models.DateTimeField(default=timezone.now)
+    date_finished = models.DateTimeField(null=True)
+
+    class Meta:
+        db_table = "sentry_relocation"
+
+    @override
+    def __str__(self) -> str:
+        return f"{self.uuid} {self.scope} {self.status} at {self.step}"

@@ -3,19 +3,74 @@
 from __future__ import annotations
 
 import grpc
+import orjson
 from django.conf import settings
 from typing_extensions import override
 
-from region.actions import do_apply_organization_slugs, do_record_control_import_chunk_replica
+from region.actions import (
+    RELOCATION_MODEL,
+    do_apply_organization_slugs,
+    do_clear_region_models,
+    do_record_control_import_chunk_replica,
+    do_start_relocation,
+    do_update_relocation,
+    get_relocation,
+    list_relocations,
+)
+from region.events.servicer import EventImportingRelocationServicer, event_registration
 from region.models import RegionImportChunk
 from shared.backup.descriptors import Silo
+from shared.backup.errors import ScopeRequiredError
 from shared.backup.orm.registry import build_registry
+from shared.backup.relocation_records import RelocationRecord
 from shared.rpc import codecs
 from shared.rpc.gen.relocate.region.v1 import region_import_service_pb2 as pb
 from shared.rpc.gen.relocate.region.v1 import region_import_service_pb2_grpc as pb_grpc
+from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as relocation_pb
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc
-from shared.rpc.relocation_servicer import SERVICE_NAME, RelocationServicer
+from shared.rpc.relocation_records import (
+    decode_progress,
+    decode_status,
+    decode_step,
+    encode_relocation,
+)
+from shared.rpc.relocation_servicer import SERVICE_NAME
 from shared.rpc.silo_process import Registration
+
+
+class RegionRelocationServicer(EventImportingRelocationServicer):
+    """The region's RelocationService: clearing keeps the imports' records."""
+
+    @override
+    def ClearModels(
+        self, request: relocation_pb.ClearModelsRequest, context: grpc.ServicerContext
+    ) -> relocation_pb.ClearModelsResponse:
+        """Delete every row the region owns except the Relocation records."""
+        response: relocation_pb.ClearModelsResponse | None = None
+
+        def clear() -> dict[str, int]:
+            nonlocal response
+            response = super(RegionRelocationServicer, self).ClearModels(request, context)
+            return dict(response.deleted_rows)
+
+        deleted = do_clear_region_models(clear)
+        assert response is not None  # noqa: S101  (clear() ran or raised)
+        if response.resumed:
+            return response
+        return relocation_pb.ClearModelsResponse(deleted_rows=deleted)
+
+
+def _not_found(context: grpc.ServicerContext, uuid: str) -> None:
+    context.abort(grpc.StatusCode.NOT_FOUND, f"no relocation {uuid!r} is recorded in this region")
+
+
+def _found(
+    record: RelocationRecord | None, context: grpc.ServicerContext, uuid: str
+) -> RelocationRecord:
+    if record is None:
+        _not_found(context, uuid)
+        raise AssertionError("unreachable: abort raises")
+    return record
 
 
 class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
@@ -38,18 +93,68 @@ class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
             updated_count=do_apply_organization_slugs(dict(request.slugs))
         )
 
+    @override
+    def StartRelocation(
+        self, request: pb.StartRelocationRequest, context: grpc.ServicerContext
+    ) -> pb.StartRelocationResponse:
+        """Create or restart an import's record."""
+        scope = codecs.decode_operation_scope(request.scope)
+        if scope is None:
+            raise ScopeRequiredError(RELOCATION_MODEL)
+        flags = orjson.loads(request.flags_json or "{}")
+        record = do_start_relocation(
+            uuid=request.uuid,
+            scope=scope,
+            flags=flags if isinstance(flags, dict) else {"value": flags},
+            source_sha256=request.source_sha256,
+        )
+        return pb.StartRelocationResponse(relocation=encode_relocation(record))
+
+    @override
+    def UpdateRelocation(
+        self, request: pb.UpdateRelocationRequest, context: grpc.ServicerContext
+    ) -> pb.UpdateRelocationResponse:
+        """Record an import's step, status, failure reason or progress."""
+        record = do_update_relocation(
+            request.uuid,
+            step=decode_step(request.step),
+            status=decode_status(request.status),
+            failure_reason=(request.failure_reason if request.HasField("failure_reason") else None),
+            progress=decode_progress(request.progress) if request.HasField("progress") else None,
+        )
+        record = _found(record, context, request.uuid)
+        return pb.UpdateRelocationResponse(relocation=encode_relocation(record))
+
+    @override
+    def GetRelocation(
+        self, request: pb.GetRelocationRequest, context: grpc.ServicerContext
+    ) -> pb.GetRelocationResponse:
+        """Return one import's record."""
+        record = _found(get_relocation(request.uuid), context, request.uuid)
+        return pb.GetRelocationResponse(relocation=encode_relocation(record))
+
+    @override
+    def ListRelocations(
+        self, request: pb.ListRelocationsRequest, context: grpc.ServicerContext
+    ) -> pb.ListRelocationsResponse:
+        """Return import records, most recent first."""
+        records = list_relocations(max(0, request.limit))
+        return pb.ListRelocationsResponse(relocations=[encode_relocation(r) for r in records])
+
 
 def registrations() -> tuple[list[Registration], list[str]]:
     """The region's services and their names (for health checking)."""
     registry = build_registry(settings.RELOCATE_SILO, Silo.REGION)
-    relocation = RelocationServicer(registry, RegionImportChunk, settings.RELOCATE_SILO)
+    relocation = RegionRelocationServicer(registry, RegionImportChunk, settings.RELOCATE_SILO)
     region_import = RegionImportServicer()
+    events, events_name = event_registration()
     return (
         [
+            events,
             lambda s: relocation_service_pb2_grpc.add_RelocationServiceServicer_to_server(
                 relocation, s
             ),
             lambda s: pb_grpc.add_RegionImportServiceServicer_to_server(region_import, s),
         ],
-        [SERVICE_NAME, "relocate.region.v1.RegionImportService"],
+        [SERVICE_NAME, "relocate.region.v1.RegionImportService", events_name],
     )

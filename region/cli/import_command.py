@@ -12,12 +12,20 @@ import click
 from region.cli.crypto_options import decrypt_options, decryptor_from, open_plaintext
 from region.cli.output import Printer, parse_slugs, parse_usernames, reported
 from region.cli.progress import progress_display
+from region.cli.relocation_record import (
+    ImportOptions,
+    admitted_rows,
+    explicit_options,
+    recorded_import,
+    resume_options,
+    source_sha256,
+)
 from region.cli.settings import load_endpoints
 from region.cli.wiring import connect
 from shared.backup.filters import Filter
-from shared.backup.flags import ImportFlags
 from shared.backup.import_filters import org_slug_filters, username_filters
 from shared.backup.imports import ImportReport, ImportRun, plan_import, run_import
+from shared.backup.progress import ProgressFanout
 from shared.backup.scopes import OperationScope
 from shared.backup.streaming import ExportContents, read_export
 
@@ -61,6 +69,12 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
     @click.option("--dry-run", is_flag=True, help="Decide and report everything; write nothing.")
     @click.option("--strict", is_flag=True, help="Unknown models and fields are errors.")
     @click.option("--import-uuid", default=None, help="Resume or replay an earlier import run.")
+    @click.option(
+        "--resume",
+        default=None,
+        metavar="UUID",
+        help="Continue a failed or interrupted import (same file and scope; options reused).",
+    )
     @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
     def command(
         src: Path,
@@ -70,45 +84,68 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
         dry_run: bool,
         strict: bool,
         import_uuid: str | None,
+        resume: str | None,
         batch_size: int,
         **opts: Any,
     ) -> None:
         printer = Printer(silent=silent, no_prompt=no_prompt)
-        flags = ImportFlags(
-            import_uuid=import_uuid or uuid.uuid4().hex,
-            merge_users=bool(opts.get("merge_users")),
-            overwrite_configs=bool(opts.get("overwrite_configs")),
-            dry_run=dry_run,
-            hide_organizations=bool(opts.get("hide_organizations")),
-        )
+        if resume and import_uuid:
+            raise click.UsageError("--resume and --import-uuid are mutually exclusive")
+        if resume and dry_run:
+            raise click.UsageError("--resume and --dry-run are mutually exclusive")
+        options = ImportOptions.from_cli(batch_size=batch_size, strict=strict, opts=opts)
+        explicit = explicit_options()
         with reported(printer, findings_file, "Import") as findings:
+            sha256 = source_sha256(src)
             endpoints = load_endpoints(region=opts.get("region"))
             decryptor = decryptor_from(opts.get("decrypt_with"), opts.get("decrypt_with_gcp_kms"))
             with connect(endpoints) as silos:
-                with open_plaintext(src, decryptor) as stream:
-                    contents = read_export(stream, str(src), lambda m: m in silos.graph)
-                with contents, progress_display(silent=silent) as progress:
-                    warnings = plan_import(contents, silos.graph, strict=strict)
-                    if (
-                        scope is OperationScope.GLOBAL
-                        and not dry_run
-                        and not printer.confirm(WIPE_QUESTION)
-                    ):
-                        printer.echo("Import cancelled.")
-                        return
-                    printer.echo(
-                        f"Importing {contents.total} record(s) from {src} in {scope.value} "
-                        f"scope (import uuid {flags.import_uuid})"
+                if resume:
+                    options = resume_options(
+                        silos.region.get_relocation(uuid=resume),
+                        uuid=resume,
+                        scope=scope,
+                        sha256=sha256,
+                        requested=options,
+                        explicit=explicit,
                     )
-                    run = ImportRun(scope, flags, _filters(contents, opts), batch_size)
-                    report = run_import(
-                        contents,
-                        graph=silos.graph,
-                        run=run,
-                        warnings=warnings,
-                        targets=silos.import_targets(endpoints.region_name),
-                        progress=progress,
-                    )
+                opts = {**opts, **options.filter_opts()}
+                flags = options.flags(resume or import_uuid or uuid.uuid4().hex, dry_run=dry_run)
+                recording = recorded_import(
+                    None if dry_run else silos.region,
+                    uuid=flags.import_uuid,
+                    scope=scope,
+                    options=options,
+                    sha256=sha256,
+                )
+                with recording as recorder:
+                    with open_plaintext(src, decryptor) as stream:
+                        contents = read_export(stream, str(src), lambda m: m in silos.graph)
+                    with contents, progress_display(silent=silent) as display:
+                        warnings = plan_import(contents, silos.graph, strict=options.strict)
+                        if (
+                            scope is OperationScope.GLOBAL
+                            and not dry_run
+                            and not printer.confirm(WIPE_QUESTION)
+                        ):
+                            recorder.fail("cancelled at the confirmation prompt")
+                            printer.echo("Import cancelled.")
+                            return
+                        recorder.set_total(admitted_rows(contents, silos.graph, scope))
+                        printer.echo(
+                            f"{'Resuming' if resume else 'Importing'} {contents.total} "
+                            f"record(s) from {src} in {scope.value} scope "
+                            f"(import uuid {flags.import_uuid})"
+                        )
+                        run = ImportRun(scope, flags, _filters(contents, opts), options.batch_size)
+                        report = run_import(
+                            contents,
+                            graph=silos.graph,
+                            run=run,
+                            warnings=warnings,
+                            targets=recorder.targets(silos.import_targets(endpoints.region_name)),
+                            progress=ProgressFanout([display, recorder]),
+                        )
             findings.extend([*report.findings, *report.reconciliation()])
             print_report(printer, report, dry_run=dry_run)
 

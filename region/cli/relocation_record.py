@@ -1,0 +1,444 @@
+"""The importer's side of a Relocation record: start it, keep its step and progress, end it.
+
+Every import that writes is recorded in the region under its import uuid (over
+RegionImportService; the CLI never opens a database). A failed import is marked FAILURE with its
+reason and is not retried behind the operator's back; ``--resume UUID`` continues it after
+checking that it is the same import (scope, file, options).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import click
+from click.core import ParameterSource
+
+from region.cli.output import parse_slugs, parse_usernames
+from shared.backup.chunks import ImportChunk
+from shared.backup.dependencies import DependencyGraph
+from shared.backup.errors import RelocationError
+from shared.backup.filters import Filter
+from shared.backup.flags import ImportFlags
+from shared.backup.imports import DEFERRED_MODELS, ImportTargets
+from shared.backup.model_names import ModelName
+from shared.backup.pk_map import PrimaryKeyMap
+from shared.backup.ports import ModelSink, OrganizationSlug, SlugReserver
+from shared.backup.relocation_records import (
+    ModelProgress,
+    RelocationProgress,
+    RelocationRecord,
+    RelocationStatus,
+    RelocationStep,
+)
+from shared.backup.scopes import OperationScope
+from shared.backup.streaming import ExportContents
+from shared.rpc.errors import RpcError
+
+# At most one progress update per this many seconds (plus one at each model's end).
+PROGRESS_INTERVAL_S = 1.0
+
+Clock = Callable[[], float]
+
+
+class ResumeRefusedError(RelocationError):
+    """``--resume UUID`` names no resumable import of this file, scope and options."""
+
+    def __init__(self, uuid: str, reason: str) -> None:
+        super().__init__(f"cannot resume relocation {uuid}: {reason}", uuid=uuid)
+
+
+class RelocationLedger(Protocol):
+    """The region's Relocation records (RegionImportClient)."""
+
+    def start_relocation(
+        self, *, uuid: str, scope: OperationScope, flags_json: str, source_sha256: str
+    ) -> RelocationRecord:
+        """Create or restart a record."""
+        ...
+
+    def update_relocation(
+        self,
+        *,
+        uuid: str,
+        step: RelocationStep | None = None,
+        status: RelocationStatus | None = None,
+        failure_reason: str | None = None,
+        progress: RelocationProgress | None = None,
+    ) -> RelocationRecord:
+        """Change some fields of a record."""
+        ...
+
+
+def source_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes as given (an encrypted file is hashed encrypted), in hex."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOptions:
+    """The options that decide what an import writes; a resumed import must run with the same."""
+
+    batch_size: int
+    """Records per batch: batch boundaries key the chunk ledger, so they must not move."""
+    strict: bool = False
+    """Unknown models and fields are errors."""
+    merge_users: bool = False
+    """Reuse existing users by username."""
+    overwrite_configs: bool = False
+    """Overwrite colliding configuration rows."""
+    hide_organizations: bool = False
+    """Imported organizations wait for approval."""
+    filter_usernames: tuple[str, ...] | None = None
+    """The username allow-list, if any."""
+    filter_org_slugs: tuple[str, ...] | None = None
+    """The organization slug allow-list, if any."""
+
+    @classmethod
+    def from_cli(cls, *, batch_size: int, strict: bool, opts: Mapping[str, Any]) -> ImportOptions:
+        """Read the command's options (a usernames file is read once and rewound)."""
+        file: IO[str] | None = opts.get("filter_usernames_file")
+        usernames = parse_usernames(opts.get("filter_usernames"), file)
+        if file is not None and file.seekable():
+            file.seek(0)
+        slugs = parse_slugs(opts.get("filter_org_slugs"))
+        return cls(
+            batch_size=batch_size,
+            strict=strict,
+            merge_users=bool(opts.get("merge_users")),
+            overwrite_configs=bool(opts.get("overwrite_configs")),
+            hide_organizations=bool(opts.get("hide_organizations")),
+            filter_usernames=tuple(usernames) if usernames else None,
+            filter_org_slugs=tuple(slugs) if slugs else None,
+        )
+
+    def as_json(self) -> dict[str, object]:
+        """The options as a JSON object (the record's flags)."""
+        data: dict[str, object] = dataclasses.asdict(self)
+        for key in ("filter_usernames", "filter_org_slugs"):
+            value = data[key]
+            data[key] = list(value) if isinstance(value, tuple) else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object], default_batch_size: int) -> ImportOptions:
+        """Read ``as_json()`` output back; missing keys take their defaults."""
+
+        def names(key: str) -> tuple[str, ...] | None:
+            value = data.get(key)
+            return tuple(str(v) for v in value) if isinstance(value, list) and value else None
+
+        batch = data.get("batch_size")
+        return cls(
+            batch_size=batch if isinstance(batch, int) and batch > 0 else default_batch_size,
+            strict=data.get("strict") is True,
+            merge_users=data.get("merge_users") is True,
+            overwrite_configs=data.get("overwrite_configs") is True,
+            hide_organizations=data.get("hide_organizations") is True,
+            filter_usernames=names("filter_usernames"),
+            filter_org_slugs=names("filter_org_slugs"),
+        )
+
+    def filter_opts(self) -> dict[str, object]:
+        """The filter options in the shape the import command reads them."""
+        return {
+            "filter_usernames": ",".join(self.filter_usernames or ()) or None,
+            "filter_usernames_file": None,
+            "filter_org_slugs": ",".join(self.filter_org_slugs or ()) or None,
+        }
+
+    def flags(self, import_uuid: str, *, dry_run: bool) -> ImportFlags:
+        """The engine's flags of a run with these options."""
+        return ImportFlags(
+            import_uuid=import_uuid,
+            merge_users=self.merge_users,
+            overwrite_configs=self.overwrite_configs,
+            dry_run=dry_run,
+            hide_organizations=self.hide_organizations,
+        )
+
+
+# Command-line parameters behind each option, to tell which ones the operator typed.
+_PARAMETERS = {
+    "batch_size": ("batch_size",),
+    "strict": ("strict",),
+    "merge_users": ("merge_users",),
+    "overwrite_configs": ("overwrite_configs",),
+    "hide_organizations": ("hide_organizations",),
+    "filter_usernames": ("filter_usernames", "filter_usernames_file"),
+    "filter_org_slugs": ("filter_org_slugs",),
+}
+
+
+def explicit_options() -> frozenset[str]:
+    """The ImportOptions fields the operator set on the command line or in the environment."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return frozenset()
+    given = {ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT}
+    return frozenset(
+        option
+        for option, params in _PARAMETERS.items()
+        if any(ctx.get_parameter_source(p) in given for p in params)
+    )
+
+
+def resume_options(
+    record: RelocationRecord | None,
+    *,
+    uuid: str,
+    scope: OperationScope,
+    sha256: str,
+    requested: ImportOptions,
+    explicit: frozenset[str],
+) -> ImportOptions:
+    """The options to resume ``uuid`` with (the recorded ones), or ResumeRefusedError.
+
+    Refused when the region has no such record, when it succeeded already, when its scope or
+    its file's SHA-256 differ, or when an option given on the command line differs from the
+    recorded run's (options not given are taken from the record).
+    """
+    if record is None:
+        raise ResumeRefusedError(uuid, "no relocation with this uuid is recorded in this region")
+    if record.status is RelocationStatus.SUCCESS:
+        raise ResumeRefusedError(uuid, "it finished successfully already; nothing to resume")
+    if record.scope is not scope:
+        raise ResumeRefusedError(
+            uuid, f"it is a {record.scope.value} import, not a {scope.value} import"
+        )
+    if record.source_sha256 != sha256:
+        raise ResumeRefusedError(
+            uuid,
+            f"the file differs from the one it imported (sha256 {sha256[:16]}..., "
+            f"recorded {record.source_sha256[:16]}...)",
+        )
+    recorded = ImportOptions.from_json(record.flags, requested.batch_size)
+    differing = sorted(
+        name for name in explicit if getattr(requested, name) != getattr(recorded, name)
+    )
+    if differing:
+        spelled = ", ".join("--" + name.replace("_", "-") for name in differing)
+        raise ResumeRefusedError(
+            uuid, f"{spelled} differ(s) from the recorded run's; leave them out to reuse them"
+        )
+    return recorded
+
+
+def admitted_rows(contents: ExportContents, graph: DependencyGraph, scope: OperationScope) -> int:
+    """Rows of the export the scope lets through (the progress total)."""
+    return sum(
+        len(records)
+        for model, records in contents.by_model.items()
+        if model in graph and scope.admits_any(graph.get(model).scopes)
+    )
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What to record as a failed import's reason: the error's message, never a traceback."""
+    if isinstance(exc, RpcError):
+        return str(exc)
+    if isinstance(exc, RelocationError):
+        return exc.message
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted"
+    return f"unexpected {type(exc).__name__}"
+
+
+class ImportRecorder:
+    """Keeps one import's record up to date: step, throttled progress, final status.
+
+    With no ledger (a dry run) every method does nothing.
+    """
+
+    def __init__(self, ledger: RelocationLedger | None, uuid: str, clock: Clock) -> None:
+        self._ledger = ledger
+        self.uuid = uuid
+        self._clock = clock
+        self._step = RelocationStep.PREFLIGHT
+        self._models: dict[str, ModelProgress] = {}
+        self._rows_total = 0
+        self._last_push = float("-inf")
+        self.finished = False
+
+    def set_total(self, rows: int) -> None:
+        """The rows the import will go through."""
+        self._rows_total = rows
+
+    def step(self, step: RelocationStep) -> None:
+        """Record that the import entered ``step`` (once per step)."""
+        if step is self._step:
+            return
+        self._step = step
+        if self._ledger is not None:
+            self._ledger.update_relocation(uuid=self.uuid, step=step)
+
+    def progress(self) -> RelocationProgress:
+        """The progress so far."""
+        models = tuple(self._models.values())
+        return RelocationProgress(
+            rows_done=sum(m.rows_done for m in models),
+            rows_total=max(self._rows_total, sum(m.rows_total for m in models)),
+            models=models,
+        )
+
+    def push(self, *, force: bool) -> None:
+        """Send step and progress, unless the last push was under PROGRESS_INTERVAL_S ago."""
+        now = self._clock()
+        if self._ledger is None or (not force and now - self._last_push < PROGRESS_INTERVAL_S):
+            return
+        self._last_push = now
+        self._ledger.update_relocation(uuid=self.uuid, step=self._step, progress=self.progress())
+
+    # The engine's Progress protocol.
+    def begin(self, model: ModelName, total: int) -> None:
+        """A model starts: the step becomes importing (or deferred, after slugs)."""
+        self._step = (
+            RelocationStep.DEFERRED if model in DEFERRED_MODELS else RelocationStep.IMPORTING
+        )
+        self._models[str(model)] = ModelProgress(str(model), 0, total)
+        self.push(force=False)
+
+    def advance(self, model: ModelName, rows: int) -> None:
+        """Rows of a model are done."""
+        current = self._models.get(str(model), ModelProgress(str(model)))
+        self._models[str(model)] = dataclasses.replace(current, rows_done=current.rows_done + rows)
+        self.push(force=False)
+
+    def end(self, model: ModelName) -> None:
+        """A model is done: always recorded."""
+        self.push(force=True)
+
+    def succeed(self) -> None:
+        """The import finished."""
+        self.finished = True
+        if self._ledger is not None:
+            self._ledger.update_relocation(
+                uuid=self.uuid,
+                step=RelocationStep.DONE,
+                status=RelocationStatus.SUCCESS,
+                progress=self.progress(),
+            )
+
+    def fail(self, reason: str) -> None:
+        """The import failed: record why (best effort: the region may be the failure)."""
+        self.finished = True
+        if self._ledger is None:
+            return
+        try:
+            self._ledger.update_relocation(
+                uuid=self.uuid,
+                status=RelocationStatus.FAILURE,
+                failure_reason=reason,
+                progress=self.progress(),
+            )
+        except RpcError as exc:
+            click.echo(f"Could not record the failure of relocation {self.uuid}: {exc}", err=True)
+            return
+        click.echo(
+            f"Relocation {self.uuid} recorded as FAILURE at step {self._step.value}; "
+            f"continue it with --resume {self.uuid}",
+            err=True,
+        )
+
+    def targets(self, targets: ImportTargets) -> ImportTargets:
+        """``targets`` whose clearing and slug reservation record their step first."""
+        if self._ledger is None:
+            return targets
+        return dataclasses.replace(
+            targets,
+            sinks={silo: _ClearingSink(sink, self) for silo, sink in targets.sinks.items()},
+            slugs=_SlugStep(targets.slugs, self),
+        )
+
+
+class _ClearingSink:
+    """A ModelSink whose clear_models first records the clearing step."""
+
+    def __init__(self, sink: ModelSink, recorder: ImportRecorder) -> None:
+        self._sink = sink
+        self._recorder = recorder
+
+    def import_by_model(
+        self,
+        *,
+        model: str,
+        scope: OperationScope,
+        flags: ImportFlags,
+        filters: Sequence[Filter],
+        pk_map: PrimaryKeyMap,
+        records_json: bytes,
+        min_ordinal: int,
+    ) -> tuple[ImportChunk, bool]:
+        """Forward."""
+        return self._sink.import_by_model(
+            model=model,
+            scope=scope,
+            flags=flags,
+            filters=filters,
+            pk_map=pk_map,
+            records_json=records_json,
+            min_ordinal=min_ordinal,
+        )
+
+    def clear_models(self, *, import_uuid: str) -> dict[str, int]:
+        """Record the step, then forward."""
+        self._recorder.step(RelocationStep.CLEARING)
+        return self._sink.clear_models(import_uuid=import_uuid)
+
+
+class _SlugStep:
+    """A SlugReserver that first records the slugs step."""
+
+    def __init__(self, slugs: SlugReserver, recorder: ImportRecorder) -> None:
+        self._slugs = slugs
+        self._recorder = recorder
+
+    def bulk_create_organization_slug_reservations(
+        self, *, region_name: str, organizations: Sequence[OrganizationSlug]
+    ) -> dict[int, str]:
+        """Record the step, then forward."""
+        self._recorder.step(RelocationStep.SLUGS)
+        return self._slugs.bulk_create_organization_slug_reservations(
+            region_name=region_name, organizations=organizations
+        )
+
+
+@contextlib.contextmanager
+def recorded_import(
+    ledger: RelocationLedger | None,
+    *,
+    uuid: str,
+    scope: OperationScope,
+    options: ImportOptions,
+    sha256: str,
+    clock: Clock = time.monotonic,
+) -> Iterator[ImportRecorder]:
+    """Start (or restart) the record of an import; mark it SUCCESS or FAILURE on the way out.
+
+    ``ledger=None`` records nothing (a dry run writes nothing, so it leaves no record). The
+    error that failed the import is re-raised after it is recorded.
+    """
+    if ledger is not None:
+        ledger.start_relocation(
+            uuid=uuid,
+            scope=scope,
+            flags_json=json.dumps(options.as_json(), sort_keys=True),
+            source_sha256=sha256,
+        )
+    recorder = ImportRecorder(ledger, uuid, clock)
+    try:
+        yield recorder
+    except (Exception, KeyboardInterrupt) as exc:
+        if not recorder.finished:
+            recorder.fail(failure_reason(exc))
+        raise
+    if not recorder.finished:
+        recorder.succeed()
