@@ -1,0 +1,171 @@
+"""A loopback TCP forwarder with fault switches, put between the importer and a silo in tests.
+
+The proxy listens on an OS-chosen 127.0.0.1 port and forwards every accepted connection to one
+upstream address, byte for byte, with a thread per direction. Two faults are switched on from
+the test thread:
+
+- ``cut()`` resets every live connection at once (the client sees the transport fail, and its
+  next call opens a new connection through the proxy);
+- ``hold_responses()`` keeps forwarding client bytes to the server but stops forwarding the
+  server's bytes to the client: anything the server sends from then on (response headers,
+  messages, trailers) is swallowed. Followed by ``cut()`` once the server has committed, it
+  produces the lost-response race: the write happened, and the client never hears about it.
+
+gRPC keeps one HTTP/2 connection per channel, so a cut hits whatever call is in flight on it.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+from dataclasses import dataclass
+from types import TracebackType
+
+_READ_SIZE = 65536
+_ACCEPT_POLL_S = 0.1
+
+
+@dataclass(slots=True)
+class ProxyStats:
+    """What the proxy has seen so far (read from the test thread; updated under the lock)."""
+
+    accepted: int = 0
+    """Connections accepted from clients."""
+    cut: int = 0
+    """Connections reset by ``cut()``."""
+    to_server: int = 0
+    """Bytes forwarded client -> server."""
+    to_client: int = 0
+    """Bytes forwarded server -> client."""
+    held: int = 0
+    """Server -> client bytes swallowed while responses were held."""
+
+
+class _Link:
+    """One client connection and its upstream connection."""
+
+    def __init__(self, client: socket.socket, server: socket.socket) -> None:
+        self.client = client
+        self.server = server
+
+    def reset(self) -> None:
+        """Abort both sockets: RST to the client, wake the pump threads blocked on them."""
+        for sock in (self.client, self.server):
+            try:
+                # Linger 0: close() sends RST instead of FIN, as a crashed peer or a dropped
+                # middlebox would.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+
+class TcpProxy:
+    """Forward 127.0.0.1:<chosen port> to ``upstream`` ("host:port"); a context manager."""
+
+    def __init__(self, upstream: str) -> None:
+        host, _, port = upstream.rpartition(":")
+        self._upstream = (host, int(port))
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(_ACCEPT_POLL_S)
+        self._lock = threading.Lock()
+        self._links: list[_Link] = []
+        self._threads: list[threading.Thread] = []
+        self._holding = threading.Event()
+        self._closed = threading.Event()
+        self.stats = ProxyStats()
+        self._acceptor = threading.Thread(target=self._accept_loop, name="proxy-accept")
+
+    @property
+    def address(self) -> str:
+        """Where clients connect: ``127.0.0.1:<port>``."""
+        return f"127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def start(self) -> TcpProxy:
+        """Start accepting connections."""
+        self._acceptor.start()
+        return self
+
+    def hold_responses(self) -> None:
+        """From now on swallow server -> client bytes (until the next ``cut()``)."""
+        self._holding.set()
+
+    def cut(self) -> int:
+        """Reset every live connection and stop holding responses; return how many were cut."""
+        with self._lock:
+            links, self._links = self._links, []
+            self.stats.cut += len(links)
+        for link in links:
+            link.reset()
+        self._holding.clear()
+        return len(links)
+
+    def close(self) -> None:
+        """Stop accepting, reset every connection and join the threads."""
+        self._closed.set()
+        self._acceptor.join(timeout=5)
+        self._listener.close()
+        self.cut()
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> TcpProxy:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _accept_loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            try:
+                server = socket.create_connection(self._upstream, timeout=5)
+            except OSError:
+                # The silo is down: refuse the client the way the silo itself would.
+                client.close()
+                continue
+            server.settimeout(None)
+            client.settimeout(None)
+            link = _Link(client, server)
+            with self._lock:
+                self.stats.accepted += 1
+                self._links.append(link)
+                for src, dst, upstream in ((client, server, True), (server, client, False)):
+                    thread = threading.Thread(
+                        target=self._pump, args=(src, dst, upstream), name="proxy-pump", daemon=True
+                    )
+                    self._threads.append(thread)
+                    thread.start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket, upstream: bool) -> None:
+        """Copy ``src`` to ``dst`` until either side closes or the link is cut."""
+        try:
+            while data := src.recv(_READ_SIZE):
+                if not upstream and self._holding.is_set():
+                    with self._lock:
+                        self.stats.held += len(data)
+                    continue
+                dst.sendall(data)
+                with self._lock:
+                    if upstream:
+                        self.stats.to_server += len(data)
+                    else:
+                        self.stats.to_client += len(data)
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            # The link was cut (or the peer reset it): the other pump sees it too.
+            return
