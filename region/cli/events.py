@@ -17,16 +17,15 @@ import orjson
 
 from region.cli.output import Printer, reported
 from region.cli.settings import SiloEndpoints, load_endpoints
+from shared.backup.catalog import OPT_IN_MODELS
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.errors import MalformedInputError
-from shared.backup.model_names import ModelName
 from shared.rpc.channels import make_channel
 from shared.rpc.config import RpcClientConfig
 from shared.rpc.errors import from_grpc_error
 from shared.rpc.gen.relocate.events.v1 import event_service_pb2 as pb
 from shared.rpc.gen.relocate.events.v1 import event_service_pb2_grpc as pb_grpc
 
-EVENT = ModelName("sentry.event")
 DEFAULT_BATCH_SIZE = 500
 INCLUDE_EVENTS = click.option(
     "--include-events",
@@ -36,8 +35,10 @@ INCLUDE_EVENTS = click.option(
 
 
 def without_events(graph: DependencyGraph) -> DependencyGraph:
-    """The graph minus ``sentry.event``: exports leave events out unless asked (as Sentry)."""
-    return DependencyGraph.from_descriptors(d for n, d in graph.descriptors.items() if n != EVENT)
+    """The graph minus the opt-in models: exports leave events out unless asked (as Sentry)."""
+    return DependencyGraph.from_descriptors(
+        d for n, d in graph.descriptors.items() if n not in OPT_IN_MODELS
+    )
 
 
 class EventClient:

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db import models
+from django.db import connection, models
 from django.db.models.functions import Greatest, Least
 
 from region.events.models import (
@@ -106,10 +106,7 @@ def link_releases_to_environments(seen: Mapping[tuple[int, int, int], SeenSpan])
     rows = ReleaseEnvironment.objects.filter(
         release_id__in={r for _, r, _ in keys}, environment_id__in={e for _, _, e in keys}
     ).values_list("pk", "organization_id", "release_id", "environment_id", *_SEEN)
-    for pk, o, r, e, first, last in rows:
-        span = seen.get((o, r, e))
-        if span is not None and (span.first < first or span.last > last):
-            _widen(ReleaseEnvironment.objects.filter(pk=pk), span)
+    _widen(ReleaseEnvironment, _spans_to_widen(rows, seen))
 
 
 def link_releases_to_project_environments(seen: Mapping[tuple[int, int, int], SeenSpan]) -> None:
@@ -133,18 +130,46 @@ def link_releases_to_project_environments(seen: Mapping[tuple[int, int, int], Se
     rows = ReleaseProjectEnvironment.objects.filter(
         release_id__in={r for _, r, _ in keys}, environment_id__in={e for _, _, e in keys}
     ).values_list("pk", "project_id", "release_id", "environment_id", *_SEEN)
-    for pk, p, r, e, first, last in rows:
-        span = seen.get((p, r, e))
+    _widen(ReleaseProjectEnvironment, _spans_to_widen(rows, seen))
+
+
+def _spans_to_widen(
+    rows: Iterable[tuple[int, int, int, int, dt.datetime, dt.datetime]],
+    seen: Mapping[tuple[int, int, int], SeenSpan],
+) -> dict[int, SeenSpan]:
+    """Link pk -> the batch's span, for the links whose stored span does not cover it."""
+    out: dict[int, SeenSpan] = {}
+    for pk, a, b, c, first, last in rows:
+        span = seen.get((a, b, c))
         if span is not None and (span.first < first or span.last > last):
-            _widen(ReleaseProjectEnvironment.objects.filter(pk=pk), span)
+            out[pk] = span
+    return out
 
 
 def _widen(
-    rows: models.QuerySet[ReleaseEnvironment] | models.QuerySet[ReleaseProjectEnvironment],
-    span: SeenSpan,
+    model: type[ReleaseEnvironment] | type[ReleaseProjectEnvironment], spans: dict[int, SeenSpan]
 ) -> None:
-    """Widen a link's seen span in the database (atomic: concurrent batches never shrink it)."""
-    rows.update(
-        first_seen=Least(models.F("first_seen"), models.Value(span.first)),
-        last_seen=Greatest(models.F("last_seen"), models.Value(span.last)),
-    )
+    """Widen links' seen spans in the database, never shrinking them under concurrent batches.
+
+    PostgreSQL: one ``UPDATE ... FROM (VALUES ...)`` with LEAST/GREATEST for the whole batch.
+    Elsewhere (SQLite, the embedded default, where writers are serialized): one UPDATE per link.
+    """
+    if not spans:
+        return
+    if connection.vendor != "postgresql":
+        for pk, span in spans.items():
+            model.objects.filter(pk=pk).update(
+                first_seen=Least(models.F("first_seen"), models.Value(span.first)),
+                last_seen=Greatest(models.F("last_seen"), models.Value(span.last)),
+            )
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    values = ", ".join(["(%s::bigint, %s::timestamptz, %s::timestamptz)"] * len(spans))
+    params = [x for pk in sorted(spans) for x in (pk, spans[pk].first, spans[pk].last)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS t SET first_seen = LEAST(t.first_seen, v.first_seen), "  # noqa: S608
+            "last_seen = GREATEST(t.last_seen, v.last_seen) "
+            f"FROM (VALUES {values}) AS v(id, first_seen, last_seen) WHERE t.id = v.id",
+            params,
+        )

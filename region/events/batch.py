@@ -216,12 +216,16 @@ def _append_to_eventstream(jobs: Sequence[EventJob], pks: dict[StreamKey, int]) 
         )
     appended = append_entries(entries)
     results: list[SavedEvent] = []
+    repeats: list[EventStreamEntry] = []
     latest: dict[StreamKey, int] = dict(previous)
     for job, entry in zip(jobs, appended, strict=True):
         supersedes = latest.get(job.key)
         if supersedes is not None and entry.supersedes != supersedes:
             # A repeat of a key within this batch: it supersedes the batch's earlier entry.
-            EventStreamEntry.objects.filter(pk=entry.pk).update(supersedes=supersedes)
+            entry.supersedes = supersedes
+            repeats.append(entry)
         latest[job.key] = entry.pk
         results.append(SavedEvent(pks[job.key], job.key, entry.pk, supersedes))
+    if repeats:
+        EventStreamEntry.objects.bulk_update(repeats, ["supersedes"], batch_size=len(repeats))
     return results

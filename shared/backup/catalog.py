@@ -62,3 +62,7 @@ MODEL_SILOS: dict[ModelName, Silo] = {
     )
     for name in names
 }
+
+# Models exports leave out unless asked (``export --include-events``); imports take them when
+# the file has them. Events are not part of Sentry's relocation; this project adds them opt-in.
+OPT_IN_MODELS: frozenset[ModelName] = frozenset({ModelName("sentry.event")})

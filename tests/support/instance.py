@@ -56,6 +56,10 @@ ORDER = (
     "sentry.projectkey",
     "sentry.organizationmemberteam",
     "sentry.environmentproject",
+    "sentry.releaseprojectenvironment",
+    "sentry.release",
+    "sentry.releaseproject",
+    "sentry.releaseenvironment",
     "sentry.apitoken",
 )
 
@@ -327,7 +331,50 @@ def _organization(b: _Builder, o: int, user_pks: list[int], integrations: list[i
             },
         )
     _org_credentials(b, o, org, user_pks[0], projects)
+    _releases(b, o, org, projects, environments[0])
     return projects
+
+
+def _releases(b: _Builder, o: int, org: int, projects: list[int], environment: int) -> None:
+    """One release of the organization, seen in every project and in one environment."""
+    release = b.add(
+        "sentry.release",
+        {
+            "organization": org,
+            "status": 0,
+            "version": f"backend@{o}.1.0",
+            "ref": None,
+            "url": None,
+            "date_added": b.ts(),
+            "date_started": None,
+            "date_released": b.ts(),
+            "data": {},
+        },
+    )
+    seen = sorted([b.ts(), b.ts()])
+    b.add(
+        "sentry.releaseenvironment",
+        {
+            "organization": org,
+            "release": release,
+            "environment": environment,
+            "first_seen": seen[0],
+            "last_seen": seen[1],
+        },
+    )
+    for project in projects:
+        b.add("sentry.releaseproject", {"project": project, "release": release, "new_groups": 0})
+        b.add(
+            "sentry.releaseprojectenvironment",
+            {
+                "release": release,
+                "project": project,
+                "environment": environment,
+                "new_issues_count": 0,
+                "first_seen": seen[0],
+                "last_seen": seen[1],
+            },
+        )
 
 
 def _members(b: _Builder, o: int, org: int, user_pks: list[int]) -> list[int]:

@@ -37,6 +37,12 @@ SENTRY_REGION = {
     "sentry.relay",
     "sentry.relayusage",
     "sentry.rule",
+    # Events (issue #7): releases, their links, and the opt-in sentry.event extension.
+    "sentry.release",
+    "sentry.releaseproject",
+    "sentry.releaseenvironment",
+    "sentry.releaseprojectenvironment",
+    "sentry.event",
     "sentry.environment",
     "sentry.environmentproject",
     "sentry.organizationoption",
