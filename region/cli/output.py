@@ -13,6 +13,7 @@ import click
 
 from shared.backup.errors import RelocationError
 from shared.backup.findings import Finding, FindingKind
+from shared.backup.redaction import redact_text
 from shared.rpc.errors import RpcError
 
 
@@ -71,7 +72,7 @@ def _error_finding(exc: RelocationError | RpcError) -> Finding:
         model=meta.get("model", ""),
         ordinal=int(ordinal) if ordinal and ordinal.isdigit() else 0,
         left_pk=int(pk) if pk and pk.lstrip("-").isdigit() else None,
-        reason=exc.message,
+        reason=redact_text(exc.message),
         field=meta.get("field"),
         finding="RpcImportError" if isinstance(exc, RpcError) else type(exc).__name__,
     )
@@ -87,6 +88,6 @@ def reported(printer: Printer, findings_file: Path | None, what: str) -> Iterato
         findings.append(_error_finding(exc))
         write_findings(findings_file, findings)
         reason = f" [{exc.reason}]" if isinstance(exc, RpcError) and exc.reason else ""
-        printer.echo(f"{what} failed{reason}: {exc.message}", err=True)
+        printer.echo(f"{what} failed{reason}: {redact_text(exc.message)}", err=True)
         raise SystemExit(1) from None
     write_findings(findings_file, findings)
