@@ -12,6 +12,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from typing_extensions import override
 
 from shared.backup.errors import ConfigurationError
 from shared.rpc.channels import make_channel
@@ -42,6 +43,15 @@ def certs(tmp_path_factory: pytest.TempPathFactory) -> TlsSetup:
 
 
 ServeFn = Callable[..., str]
+LIMIT = 64 * 1024
+
+
+class BigExportServicer(TinyRelocationServicer):
+    """ExportByModel answers a page of twice LIMIT bytes."""
+
+    @override
+    def ExportByModel(self, request, context):
+        return pb.ExportByModelResponse(records_json=b"x" * (2 * LIMIT))
 
 
 @pytest.fixture
@@ -50,7 +60,7 @@ def serve() -> Iterator[ServeFn]:
     servers: list[grpc.Server] = []
 
     def start(tls: TlsConfig | None = None, max_bytes: int = DEFAULT_MAX_MESSAGE_BYTES) -> str:
-        servicer = TinyRelocationServicer()
+        servicer = BigExportServicer()
         cfg = RpcServerConfig(
             secrets=(SECRET,), max_workers=2, tls=tls, max_message_bytes=max_bytes
         )
@@ -178,9 +188,6 @@ def test_server_with_bad_tls_files_refuses_to_build(tmp_path, certs):
         build_server(RpcServerConfig(secrets=(SECRET,), tls=bad), [], [])
 
 
-LIMIT = 64 * 1024
-
-
 def _oversized() -> pb.ImportByModelRequest:
     return pb.ImportByModelRequest(model="sentry.user", records_json=b"x" * (2 * LIMIT))
 
@@ -226,3 +233,18 @@ def test_max_message_bytes_from_env():
         max_message_bytes_from_env({"RELOCATE_RPC_MAX_MESSAGE_BYTES": "lots"})
     with pytest.raises(ValueError, match="positive"):
         max_message_bytes_from_env({"RELOCATE_RPC_MAX_MESSAGE_BYTES": "0"})
+
+
+@pytest.mark.parametrize("side", ["client", "server"])
+def test_response_over_a_limit_fails_naming_the_limit(serve, open_channel, side):
+    if side == "client":
+        stub = _stub(open_channel, _cfg(serve(), max_message_bytes=LIMIT))
+    else:
+        stub = _stub(open_channel, _cfg(serve(max_bytes=LIMIT)))
+    with pytest.raises(MessageTooLarge) as caught:
+        stub.ExportByModel(pb.ExportByModelRequest(model="sentry.user"), timeout=DEADLINE_S)
+    message = caught.value.message
+    assert "the ExportByModel call to 127.0.0.1:" in message
+    assert "exceeded a message size limit" in message
+    assert "RELOCATE_RPC_MAX_MESSAGE_BYTES" in message
+    assert str(LIMIT) in message
