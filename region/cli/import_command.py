@@ -12,14 +12,8 @@ import click
 from region.cli.crypto_options import decrypt_options, decryptor_from, open_plaintext
 from region.cli.output import Printer, parse_slugs, parse_usernames, reported
 from region.cli.progress import progress_display
-from region.cli.relocation_record import (
-    ImportOptions,
-    admitted_rows,
-    explicit_options,
-    recorded_import,
-    resume_options,
-    source_sha256,
-)
+from region.cli.relocation_record import admitted_rows, recorded_import
+from region.cli.resume import ImportOptions, explicit_options, resume_options, source_sha256
 from region.cli.settings import load_endpoints
 from region.cli.wiring import connect
 from shared.backup.filters import Filter

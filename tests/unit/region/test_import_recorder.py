@@ -7,13 +7,8 @@ import dataclasses
 import grpc
 import pytest
 
-from region.cli.relocation_record import (
-    PROGRESS_INTERVAL_S,
-    ImportOptions,
-    ResumeRefusedError,
-    recorded_import,
-    resume_options,
-)
+from region.cli.relocation_record import PROGRESS_INTERVAL_S, recorded_import
+from region.cli.resume import ImportOptions, ResumeRefusedError, resume_options
 from shared.backup.descriptors import Silo
 from shared.backup.errors import BrokenReferenceError
 from shared.backup.imports import ImportTargets
