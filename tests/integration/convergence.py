@@ -92,6 +92,38 @@ def import_args(source: Path, import_uuid: str, batch_size: int) -> list[str]:
     ]
 
 
+def resume_args(source: Path, import_uuid: str) -> list[str]:
+    """The CLI arguments resuming the Global import ``import_uuid`` (its options are reused)."""
+    return ["import", "global", str(source), "--no-prompt", "--resume", import_uuid]
+
+
+@dataclass(frozen=True, slots=True)
+class RelocationRow:
+    """An import's record in the region (``sentry_relocation``), read for assertions."""
+
+    status: str
+    step: str
+    reason: str
+    rows_done: int
+    rows_total: int
+
+
+def relocation_row(pair: SiloPair, import_uuid: str) -> RelocationRow | None:
+    """The region's record of ``import_uuid``, None when the import never got to record it."""
+    rows = pair.query(
+        "region",
+        "SELECT status, step, failure_reason, progress FROM sentry_relocation WHERE uuid = %s",
+        (import_uuid,),
+    )
+    if not rows:
+        return None
+    status, step, reason, progress = rows[0]
+    progress = progress or {}
+    return RelocationRow(
+        status, step, reason, int(progress.get("rows_done", 0)), int(progress.get("rows_total", 0))
+    )
+
+
 def batch_summary(output: str) -> tuple[int, int]:
     """(batches, replayed batches) from an import's printed report."""
     found = REPORT_LINE.search(output)

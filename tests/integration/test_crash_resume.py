@@ -7,9 +7,10 @@ records) cut into small batches. Then, per target and kill point (seeded, see
 over; once the ledger holds k chunks, plus a few milliseconds, the target gets SIGKILL. A killed
 silo is restarted on the same port and database. The importer either rides through the restart
 on its retries or gives up, and then (as after a killed importer) the import is resumed with its
-uuid. The end state must equal the baseline: the Global export normalized (pks may differ,
-PostgreSQL sequences are not transactional), the row count of every table in both databases, and
-one ledger chunk per batch.
+uuid (``relocate import global FILE --resume UUID``). The end state must equal the baseline:
+the Global export normalized (pks may differ, PostgreSQL sequences are not transactional), the
+row count of every table in both databases, one ledger chunk per batch, and a relocation record
+saying SUCCESS with every row done.
 
 ``RELOCATE_CRASH_POINTS`` sets the kill points per target (default 10, as in CI) and
 ``RELOCATE_CRASH_SEED`` the seed; a failure names both, so it can be replayed.
@@ -17,6 +18,7 @@ one ledger chunk per batch.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -33,6 +35,8 @@ from tests.integration.convergence import (
     batch_summary,
     end_state,
     import_args,
+    relocation_row,
+    resume_args,
     take_baseline,
 )
 from tests.support.crash import (
@@ -112,6 +116,42 @@ def _crash(
             proc.wait(timeout=15)
 
 
+def _resume(pair: SiloPair, baseline: Baseline, target: str, import_uuid: str) -> str:
+    """Continue a killed (or given up) import; return how, for the tally.
+
+    The record says what happened: a killed importer leaves it IN_PROGRESS; an importer that
+    gave up records FAILURE with its reason (unless the region was the silo down). An import
+    killed before it recorded itself (no record, no chunk) cannot be resumed and runs again.
+    """
+    record = relocation_row(pair, import_uuid)
+    with LedgerWatch(pair.databases) as ledger:
+        committed = ledger.settled_count(import_uuid)
+    if record is None:
+        assert committed == 0, f"{committed} chunks written by an import with no record"
+        run_cli(pair, *import_args(baseline.source, import_uuid, baseline.batch_size))
+        return "run again (killed before it was recorded)"
+    allowed = {"IN_PROGRESS"} if target == "importer" else {"IN_PROGRESS", "FAILURE"}
+    assert record.status in allowed, record
+    assert record.status != "FAILURE" or record.reason, record
+    summary = batch_summary(run_cli(pair, *resume_args(baseline.source, import_uuid)).stdout)
+    # Every batch committed before the crash is answered from the ledger, none is redone.
+    assert summary == (baseline.batches, committed)
+    return f"resumed from {record.status}"
+
+
+def _assert_converged(pair: SiloPair, baseline: Baseline, import_uuid: str) -> None:
+    state = end_state(pair)
+    assert state.records == baseline.state.records
+    assert state.counts == baseline.state.counts, "row counts differ"
+    assert state.export == baseline.state.export, "the export differs"
+    with LedgerWatch(pair.databases) as ledger:
+        assert ledger.count(import_uuid) == baseline.batches
+    record = relocation_row(pair, import_uuid)
+    assert record is not None
+    assert (record.status, record.step) == ("SUCCESS", "done"), record
+    assert record.rows_done == record.rows_total > 0, record
+
+
 @pytest.mark.timeout(120 + 40 * POINTS)
 @pytest.mark.parametrize("target", TARGETS)
 def test_import_killed_at_random_points_converges_to_the_uninterrupted_result(
@@ -124,29 +164,27 @@ def test_import_killed_at_random_points_converges_to_the_uninterrupted_result(
     modes = random.Random(seed).choices(("0", "60"), k=len(points))
     outcomes: Counter[str] = Counter()
     started = time.monotonic()
+    import_uuid = ""
     for point, retry_s in zip(points, modes, strict=True):
         where = f"{target} kill point {point} (RELOCATE_CRASH_SEED={SEED})"
         _ensure_running(crash_pair)
         log = crash_pair.tmp / f"import-{target}-{point.index}.log"
         outcome, import_uuid = _crash(crash_pair, baseline, target, point, retry_s, log)
-        outcomes[outcome] += 1
         assert outcome != "missed", f"{where}: the import ended first:\n{log.read_text()}"
-        if outcome == "resumed":
-            with LedgerWatch(crash_pair.databases) as ledger:
-                committed = ledger.settled_count(import_uuid)
-            args = import_args(baseline.source, import_uuid, baseline.batch_size)
-            resumed = batch_summary(run_cli(crash_pair, *args).stdout)
-            # Every batch committed before the crash is answered from the ledger, none redone.
-            assert resumed == (baseline.batches, committed), where
-        state = end_state(crash_pair)
-        assert state.records == baseline.state.records, where
-        assert state.counts == baseline.state.counts, f"{where}: row counts differ"
-        assert state.export == baseline.state.export, f"{where}: the export differs"
-        with LedgerWatch(crash_pair.databases) as ledger:
-            assert ledger.count(import_uuid) == baseline.batches, where
+        try:
+            if outcome == "resumed":
+                outcome = _resume(crash_pair, baseline, target, import_uuid)
+            _assert_converged(crash_pair, baseline, import_uuid)
+        except AssertionError as exc:
+            raise AssertionError(f"{where}: {exc}\nimport log:\n{log.read_text()}") from exc
+        outcomes[outcome] += 1
+    # The operator's view of the last one.
+    shown = json.loads(run_cli(crash_pair, "relocations", "show", import_uuid, "--json").stdout)
+    assert shown["status"] == "SUCCESS"
+    assert shown["progress"]["rows_done"] == shown["progress"]["rows_total"]
+    tally = ", ".join(f"{n} {how}" for how, n in sorted(outcomes.items()))
     fault_report.append(
-        f"crash: kill -9 {target}: {sum(outcomes.values())} kill points exercised "
-        f"({outcomes['resumed']} resumed, {outcomes['rode through']} rode through on retries; "
+        f"crash: kill -9 {target}: {sum(outcomes.values())} kill points exercised ({tally}; "
         f"{baseline.state.records} records in {baseline.batches} batches, seed {seed}, "
-        f"{time.monotonic() - started:.0f}s); end state equal to the uninterrupted import's"
+        f"{time.monotonic() - started:.0f}s); every end state equals the uninterrupted import's"
     )

@@ -3,9 +3,9 @@
 The lost-response race: a batch reaches the silo, the silo commits it with its ledger chunk, and
 the connection dies before the response reaches the importer. The importer cannot tell this from
 a batch that never arrived, so it sends it again; the ledger answers the replay with the stored
-chunk and nothing is written twice. The proxy makes the race deterministic: it swallows the
-silo's bytes from a chosen moment, waits until the silo's ledger shows the next commit, then
-resets the connection.
+chunk and nothing is written twice. The proxy makes the race deterministic: from a chosen moment
+it forwards the silo's bytes only once the silo's ledger shows they precede the next commit, and
+resets the connection when that commit shows (see ``tests.support.tcp_proxy``).
 
 Every test compares the end state (Global export normalized, every table's row count) with an
 uninterrupted import of the same file into the pair's fresh databases.
@@ -14,6 +14,7 @@ uninterrupted import of the same file into the pair's fresh databases.
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -29,6 +30,8 @@ from tests.integration.convergence import (
     batch_summary,
     end_state,
     import_args,
+    relocation_row,
+    resume_args,
     take_baseline,
 )
 from tests.support.crash import LedgerWatch, start_cli, wait_until
@@ -41,8 +44,7 @@ BATCH_SIZE = 40
 SILOS = ("control", "region")
 # The silo's log line when it answers a batch from its ledger.
 REPLAY_LOG = "relocation.import_batch.already_imported"
-# How long a held response waits for a commit that may not come (see _lose_one_response).
-STALL_S = 2.0
+POLL_S = 0.005
 # The importer's retry budget. Generous: a lost response costs one retry, well under a second.
 RETRY_S = "60"
 
@@ -125,10 +127,10 @@ def _assert_converged(pair: SiloPair, baseline: Baseline, import_uuid: str, name
 def _lose_one_response(silo: str, after_chunks: int):
     """A fault: once ``silo`` holds ``after_chunks`` chunks, lose the response of its next commit.
 
-    Responses are held first and the count read after, so a commit seen after that was answered
-    into the void. If no commit follows within STALL_S, the held response was the previous
-    batch's (committed just before the hold), and the importer is waiting for it: cut then.
-    Either way exactly one committed batch loses its response.
+    The gate closes first and the target is read after it, so the target commit's response is
+    gated. Each round marks the queue, then reads the ledger: while the commit has not shown,
+    the bytes before the mark were sent before it (other calls' responses) and are released;
+    once it shows, the connection is cut with the response undelivered.
     """
 
     def fault(run: ProxiedImport, proc) -> str:
@@ -137,16 +139,19 @@ def _lose_one_response(silo: str, after_chunks: int):
 
         assert wait_until(lambda: count() >= after_chunks, proc), run.log.read_text()
         proxy = run.proxies[silo]
-        proxy.hold_responses()
-        before = count()
-        note = f"chunk {before + 1} committed after the hold"
-        try:
-            wait_until(lambda: count() > before, proc, timeout_s=STALL_S)
-        except TimeoutError:
-            note = f"chunk {before}, committed as the hold began"
-        assert proxy.stats.held > 0, "the silo sent nothing while responses were held"
+        proxy.gate_responses()
+        target = count() + 1
+        deadline = time.monotonic() + 60
+        while True:
+            mark = proxy.mark()
+            if count() >= target:
+                break
+            proxy.release(mark)
+            assert proc.poll() is None, f"the import ended first:\n{run.log.read_text()}"
+            assert time.monotonic() < deadline, f"{silo} never committed chunk {target}"
+            time.sleep(POLL_S)
         assert proxy.cut() >= 1
-        return f"{note}, {proxy.stats.held} response bytes swallowed"
+        return f"{silo} chunk {target}; {proxy.stats.dropped} response bytes dropped at the cut"
 
     return fault
 
@@ -214,12 +219,19 @@ def test_resume_after_the_importer_gave_up_on_a_lost_response_converges(
     lose = _lose_one_response("region", baseline.chunks["region"] // 2)
     run = _run_proxied(proxy_pair, baseline, "gave-up", lose, retry_s="0")
     assert run.code != 0, run.output
+    record = relocation_row(proxy_pair, run.import_uuid)
+    assert record is not None
+    assert record.status == "FAILURE", record
+    assert "UNAVAILABLE" in record.reason or "unavailable" in record.reason, record
     with LedgerWatch(proxy_pair.databases) as ledger:
         committed = ledger.settled_count(run.import_uuid)
-    args = import_args(baseline.source, run.import_uuid, baseline.batch_size)
+    resumed = run_cli(proxy_pair, *resume_args(baseline.source, run.import_uuid))
     # The lost batch is among the committed ones the resume finds in the ledger.
-    assert batch_summary(run_cli(proxy_pair, *args).stdout) == (baseline.batches, committed)
+    assert batch_summary(resumed.stdout) == (baseline.batches, committed)
     _assert_converged(proxy_pair, baseline, run.import_uuid, "gave-up")
+    record = relocation_row(proxy_pair, run.import_uuid)
+    assert record is not None
+    assert record.status == "SUCCESS", record
     fault_report.append(
         f"proxy: importer without retries failed on a lost region response ({run.note}); the "
         f"resume replayed its {committed} committed batches; end state equal to the "

@@ -1,15 +1,17 @@
 """A loopback TCP forwarder with fault switches, put between the importer and a silo in tests.
 
 The proxy listens on an OS-chosen 127.0.0.1 port and forwards every accepted connection to one
-upstream address, byte for byte, with a thread per direction. Two faults are switched on from
-the test thread:
+upstream address, byte for byte, with a thread per direction. Faults are switched on from the
+test thread:
 
 - ``cut()`` resets every live connection at once (the client sees the transport fail, and its
   next call opens a new connection through the proxy);
-- ``hold_responses()`` keeps forwarding client bytes to the server but stops forwarding the
-  server's bytes to the client: anything the server sends from then on (response headers,
-  messages, trailers) is swallowed. Followed by ``cut()`` once the server has committed, it
-  produces the lost-response race: the write happened, and the client never hears about it.
+- ``gate_responses()`` keeps forwarding client bytes to the server at once but queues the
+  server's bytes; the test releases them with ``release(mark())`` while it watches the server's
+  database. Taking the mark *before* reading the database makes the race deterministic: if the
+  read shows no new commit, every byte queued before the mark was sent before that commit, so
+  releasing them never delivers its response; once the read shows the commit, ``cut()`` drops
+  whatever is queued or still to come. The write happened, and the client never hears of it.
 
 gRPC keeps one HTTP/2 connection per channel, so a cut hits whatever call is in flight on it.
 """
@@ -38,8 +40,8 @@ class ProxyStats:
     """Bytes forwarded client -> server."""
     to_client: int = 0
     """Bytes forwarded server -> client."""
-    held: int = 0
-    """Server -> client bytes swallowed while responses were held."""
+    dropped: int = 0
+    """Gated server -> client bytes that ``cut()`` threw away."""
 
 
 class _Link:
@@ -73,7 +75,9 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._links: list[_Link] = []
         self._threads: list[threading.Thread] = []
-        self._holding = threading.Event()
+        self._gated = threading.Event()
+        self._queue: list[tuple[socket.socket, bytes]] = []
+        self._released = 0
         self._closed = threading.Event()
         self.stats = ProxyStats()
         self._acceptor = threading.Thread(target=self._accept_loop, name="proxy-accept")
@@ -88,18 +92,41 @@ class TcpProxy:
         self._acceptor.start()
         return self
 
-    def hold_responses(self) -> None:
-        """From now on swallow server -> client bytes (until the next ``cut()``)."""
-        self._holding.set()
+    def gate_responses(self) -> None:
+        """From now on queue server -> client bytes until released (or dropped by ``cut()``)."""
+        self._gated.set()
+
+    def mark(self) -> int:
+        """A position in the gate's queue: everything the server sent so far."""
+        with self._lock:
+            return len(self._queue)
+
+    def release(self, mark: int) -> int:
+        """Forward the gated bytes queued before ``mark``, in order; return how many."""
+        with self._lock:
+            batch = self._queue[self._released : mark]
+            self._released = max(self._released, mark)
+        sent = 0
+        for client, data in batch:
+            try:
+                client.sendall(data)
+            except OSError:
+                continue
+            sent += len(data)
+        with self._lock:
+            self.stats.to_client += sent
+        return sent
 
     def cut(self) -> int:
-        """Reset every live connection and stop holding responses; return how many were cut."""
+        """Reset every live connection, drop gated bytes, open the gate; return links cut."""
         with self._lock:
             links, self._links = self._links, []
             self.stats.cut += len(links)
+            self.stats.dropped += sum(len(data) for _, data in self._queue[self._released :])
+            self._queue, self._released = [], 0
+            self._gated.clear()
         for link in links:
             link.reset()
-        self._holding.clear()
         return len(links)
 
     def close(self) -> None:
@@ -155,10 +182,11 @@ class TcpProxy:
         """Copy ``src`` to ``dst`` until either side closes or the link is cut."""
         try:
             while data := src.recv(_READ_SIZE):
-                if not upstream and self._holding.is_set():
+                if not upstream and self._gated.is_set():
                     with self._lock:
-                        self.stats.held += len(data)
-                    continue
+                        if self._gated.is_set():
+                            self._queue.append((dst, data))
+                            continue
                 dst.sendall(data)
                 with self._lock:
                     if upstream:
