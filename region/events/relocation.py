@@ -21,7 +21,6 @@ from region.events.batch import EventJob, SavedEvent, UnknownProjectError, save_
 from region.events.payload import InvalidEventError, normalize_event
 from shared.backup.chunks import ImportChunk
 from shared.backup.errors import (
-    BrokenReferenceError,
     DeserializationFailedError,
     ImportUuidRequiredError,
     InstanceInvalidError,
@@ -173,7 +172,13 @@ def _save(replays: list[_Replay]) -> list[SavedEvent]:
         return save_transaction_events([r.job for r in replays])
     except UnknownProjectError as exc:
         bad = next(r for r in replays if r.job.project_id == exc.project_id)
-        raise BrokenReferenceError(EVENT, bad.ordinal, "project", PROJECT, exc.project_id) from None
+        raise InstanceInvalidError(
+            EVENT,
+            bad.ordinal,
+            f"project {exc.project_id} does not exist in this region",
+            field="project",
+            pk=bad.old_pk,
+        ) from None
 
 
 def _mapped(replays: list[_Replay], saved: list[SavedEvent]) -> dict[int, PkMapping]:

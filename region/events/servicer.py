@@ -9,8 +9,8 @@ from typing_extensions import override
 from region.events.batch import EventJob, UnknownProjectError, save_transaction_events
 from region.events.eventstream import read_eventstream
 from region.events.payload import InvalidEventError, normalize_event
-from region.events.relocation import EVENT, PROJECT, do_import_event_batch
-from shared.backup.errors import BrokenReferenceError, InstanceInvalidError
+from region.events.relocation import EVENT, do_import_event_batch
+from shared.backup.errors import InstanceInvalidError
 from shared.backup.orm.importing import ImportBatchRequest
 from shared.rpc import codecs
 from shared.rpc.gen.relocate.events.v1 import event_service_pb2 as pb
@@ -72,7 +72,12 @@ class EventServicer(pb_grpc.EventServiceServicer):
         try:
             saved = save_transaction_events(jobs)
         except UnknownProjectError as exc:
-            raise BrokenReferenceError(EVENT, first, "project", PROJECT, exc.project_id) from None
+            raise InstanceInvalidError(
+                EVENT,
+                first,
+                f"project {exc.project_id} does not exist in this region",
+                field="project",
+            ) from None
         return pb.IngestEventsResponse(
             events=[
                 pb.SavedEvent(

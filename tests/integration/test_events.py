@@ -139,9 +139,11 @@ def test_ingest_of_a_bad_payload_names_line_and_field_and_writes_nothing(
     assert proc.returncode == 1
     assert "sentry.event #2 field 'level'" in proc.stderr
     assert pair.count("region", "sentry_event") == 0
-    missing = run_cli(pair, "events", "ingest", str(bad), "--project", "999999", check=False)
+    good = _events(tmp_path / "good.jsonl", [{"message": "fine"}])
+    missing = run_cli(pair, "events", "ingest", str(good), "--project", "999999", check=False)
     assert missing.returncode == 1
-    assert "999999" in missing.stderr
+    assert "project 999999" in missing.stderr
+    assert pair.count("region", "sentry_event") == 0
 
 
 def test_export_with_events_import_into_empty_silos_export_again_is_equal(
