@@ -181,3 +181,17 @@ def test_export_with_events_import_into_empty_silos_export_again_is_equal(
     run_cli(first, "export", "organizations", str(org_export), "--include-events")
     org_records = json.loads(org_export.read_text())
     assert len([r for r in org_records if r["model"] == "sentry.event"]) == 8
+
+    # A Global import clears the events tables too: replaying e1 into `first` leaves 8 events.
+    run_cli(first, "import", "global", str(e1), "--no-prompt")
+    assert first.count("region", "sentry_event") == 8
+    assert first.count("region", "sentry_eventstream") == 8
+    # An Organization import remaps projects: the same events land in the new projects.
+    run_cli(second, "import", "organizations", str(org_export))
+    assert second.count("region", "sentry_event") == 16
+    projects = second.query(
+        "region",
+        "SELECT count(DISTINCT project_id) FROM sentry_event WHERE event_id = %s",
+        (SAME_ID,),
+    )
+    assert projects == [(2,)]
