@@ -41,6 +41,11 @@ REGION_NAMES = (
     "sentry.option",
     "sentry.relay",
     "sentry.relayusage",
+    "sentry.release",
+    "sentry.releaseproject",
+    "sentry.releaseenvironment",
+    "sentry.releaseprojectenvironment",
+    "sentry.event",
 )
 
 # Field lists of export-format.md section 4, in file order. Every one is carried.
