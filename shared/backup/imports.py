@@ -3,12 +3,14 @@ reservation and per-model reconciliation."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import orjson
 
+from shared.backup.chunks import ImportChunk
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import ModelDescriptor, Silo
 from shared.backup.errors import UnaccountedRecordsError
@@ -30,6 +32,8 @@ ORGANIZATION = ModelName("sentry.organization")
 # Imported after slugs are reserved globally, because new tokens are minted from the final slug.
 DEFERRED_MODELS = (ModelName("sentry.orgauthtoken"),)
 DEFAULT_BATCH_SIZE = 500
+# Control chunks whose region replica may be in flight at once.
+MAX_PENDING_REPLICAS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,16 +140,52 @@ def run_import(
             report.cleared |= sink.clear_models(import_uuid=run.flags.import_uuid)
     order = [m for m in graph.sorted_models() if m not in DEFERRED_MODELS]
     deferred = [m for m in graph.sorted_models() if m in DEFERRED_MODELS]
-    for model in order:
-        _import_model(contents, graph.get(model), run, targets, report, progress)
-    if not run.flags.dry_run:
-        _reserve_slugs(contents, targets, report)
-    for model in deferred:
-        _import_model(contents, graph.get(model), run, targets, report, progress)
+    replicas = _Replicas(targets.region)
+    try:
+        for model in order:
+            _import_model(contents, graph.get(model), run, targets, report, progress, replicas)
+        replicas.drain()
+        if not run.flags.dry_run:
+            _reserve_slugs(contents, targets, report)
+        for model in deferred:
+            _import_model(contents, graph.get(model), run, targets, report, progress, replicas)
+        replicas.drain()
+    finally:
+        replicas.close()
     for model, counts in report.counts.items():
         if counts.unaccounted:
             raise UnaccountedRecordsError(model, counts.unaccounted)
     return report
+
+
+class _Replicas:
+    """Control chunks' replicas, written to the region on a background thread.
+
+    Why: a replica is a second RPC per control batch that nothing later in the run reads, so it
+    need not hold up the next batch. One worker keeps them in order; at most
+    ``MAX_PENDING_REPLICAS`` wait (memory stays flat), and ``drain()`` re-raises a failure.
+    """
+
+    def __init__(self, region: RegionImportSteps) -> None:
+        self._region = region
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relocate-replica")
+        self._pending: deque[Future[bool]] = deque()
+
+    def submit(self, chunk: ImportChunk) -> None:
+        """Queue one replica, first waiting for the oldest when too many are in flight."""
+        while len(self._pending) >= MAX_PENDING_REPLICAS:
+            self._pending.popleft().result()
+        call = self._region.record_control_import_chunk_replica
+        self._pending.append(self._pool.submit(lambda: call(chunk=chunk)))
+
+    def drain(self) -> None:
+        """Wait for every queued replica; raises the first failure."""
+        while self._pending:
+            self._pending.popleft().result()
+
+    def close(self) -> None:
+        """Stop the worker (after a failure, queued replicas are dropped)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _import_model(
@@ -155,6 +195,7 @@ def _import_model(
     targets: ImportTargets,
     report: ImportReport,
     progress: Progress,
+    replicas: _Replicas,
 ) -> None:
     records = contents.by_model.get(desc.name)
     if not records:
@@ -163,7 +204,7 @@ def _import_model(
     counts.in_file = len(records)
     if run.scope.admits_any(desc.scopes):
         progress.begin(desc.name, len(records))
-        _import_batches(records, desc, run, targets, report, counts, progress)
+        _import_batches(records, desc, run, targets, report, counts, progress, replicas)
         progress.end(desc.name)
     else:
         counts.skipped[FindingKind.OUT_OF_SCOPE] += len(records)
@@ -184,6 +225,7 @@ def _import_batches(
     report: ImportReport,
     counts: ModelCounts,
     progress: Progress,
+    replicas: _Replicas,
 ) -> None:
     sink = targets.sinks[desc.silo]
     for index, batch in enumerate(records.batches(run.batch_size)):
@@ -206,7 +248,7 @@ def _import_batches(
         counts.skipped.update(f.kind for f in chunk.findings if f.kind in SKIPPING_KINDS)
         counts.collisions += sum(f.kind is FindingKind.COLLISION_RESOLVED for f in chunk.findings)
         if desc.silo is Silo.CONTROL and not run.flags.dry_run:
-            targets.region.record_control_import_chunk_replica(chunk=chunk)
+            replicas.submit(chunk)
         progress.advance(desc.name, len(batch))
 
 

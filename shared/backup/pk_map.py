@@ -67,6 +67,54 @@ class ModelKeys(Mapping[int, PkMapping]):
         self._kinds.insert(at, _KIND_CODE[entry.kind])
         self._set_slug(old_pk, entry.slug)
 
+    @classmethod
+    def from_columns(
+        cls,
+        old_pks: Iterable[int],
+        new_pks: Iterable[int],
+        kinds: Iterable[ImportKind],
+        slugs: Mapping[int, str],
+    ) -> ModelKeys:
+        """Build from parallel columns (any order; a repeated old pk keeps its last entry)."""
+        keys = cls()
+        keys._old.extend(old_pks)
+        keys._new.extend(new_pks)
+        keys._kinds.extend(_KIND_CODE[kind] for kind in kinds)
+        if not len(keys._old) == len(keys._new) == len(keys._kinds):
+            raise ValueError("ragged primary key columns")
+        old = keys._old
+        if any(old[i] >= old[i + 1] for i in range(len(old) - 1)):
+            return cls._sorted(keys, slugs)
+        keys._slugs = {pk: slug for pk, slug in slugs.items() if pk in keys}
+        return keys
+
+    @classmethod
+    def _sorted(cls, unsorted: ModelKeys, slugs: Mapping[int, str]) -> ModelKeys:
+        keys = cls()
+        for i, old_pk in enumerate(unsorted._old):
+            kind = _KINDS[unsorted._kinds[i]]
+            keys.put(old_pk, PkMapping(unsorted._new[i], kind, slugs.get(old_pk)))
+        return keys
+
+    def columns(self) -> tuple[array[int], array[int], list[ImportKind], dict[int, str]]:
+        """Old pks (ascending), new pks, kinds and the slugs that are set: one column each."""
+        return self._old, self._new, [_KINDS[code] for code in self._kinds], self._slugs
+
+    def subset(self, old_pks: Iterable[int]) -> ModelKeys:
+        """A new ModelKeys with only the given old pks that are mapped (no per-entry objects)."""
+        out = ModelKeys()
+        old, size = self._old, len(self._old)
+        for pk in sorted(set(old_pks)):
+            at = bisect_left(old, pk)
+            if at < size and old[at] == pk:
+                out._old.append(pk)
+                out._new.append(self._new[at])
+                out._kinds.append(self._kinds[at])
+                slug = self._slugs.get(pk)
+                if slug is not None:
+                    out._slugs[pk] = slug
+        return out
+
     def _set_slug(self, old_pk: int, slug: str | None) -> None:
         if slug is None:
             self._slugs.pop(old_pk, None)
@@ -133,13 +181,23 @@ class PrimaryKeyMap:
         out = PrimaryKeyMap()
         for model, pks in wanted.items():
             keys = self._models.get(model)
-            if not keys:
-                continue
-            for pk in sorted(pks):
-                entry = keys.get(pk)
-                if entry is not None:
-                    out.insert(model, pk, entry)
+            if keys:
+                picked = keys.subset(pks)
+                if picked:
+                    out._models[model] = picked
         return out
+
+    def keys_of(self, model: ModelName) -> ModelKeys | None:
+        """One model's column-wise mappings (for encoders), if it has any."""
+        return self._models.get(model)
+
+    def set_keys(self, model: ModelName, keys: ModelKeys) -> None:
+        """Replace one model's mappings wholesale (for decoders)."""
+        self._models[model] = keys
+
+    def models(self) -> list[ModelName]:
+        """The models that have mappings."""
+        return list(self._models)
 
     def __iter__(self) -> Iterator[tuple[ModelName, int, PkMapping]]:
         for model, keys in self._models.items():

@@ -24,7 +24,7 @@ from shared.backup.filters import Filter
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.flags import ImportFlags
 from shared.backup.model_names import ModelName
-from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
+from shared.backup.pk_map import ImportKind, ModelKeys, PkMapping, PrimaryKeyMap
 from shared.backup.scopes import OperationScope, RelocationScope
 from shared.rpc.gen.relocate.relocation.v1 import (
     finding_pb2,
@@ -198,12 +198,10 @@ def encode_model_primary_keys(
 ) -> pk_map_pb2.ModelPrimaryKeys:
     """Encode one model's mappings column-wise; only entries with a slug appear in ``slugs``."""
     msg = pk_map_pb2.ModelPrimaryKeys(model=model)
-    for old_pk, entry in entries.items():
-        msg.old_pks.append(old_pk)
-        msg.new_pks.append(entry.new_pk)
-        msg.kinds.append(_IMPORT_KINDS[entry.kind])
-        if entry.slug is not None:
-            msg.slugs[old_pk] = entry.slug
+    msg.old_pks.extend(entries)
+    msg.new_pks.extend([entry.new_pk for entry in entries.values()])
+    msg.kinds.extend([_IMPORT_KINDS[entry.kind] for entry in entries.values()])
+    msg.slugs.update({pk: e.slug for pk, e in entries.items() if e.slug is not None})
     return msg
 
 
@@ -225,19 +223,38 @@ def decode_model_primary_keys(msg: pk_map_pb2.ModelPrimaryKeys) -> dict[int, PkM
 
 
 def encode_pk_map(pk_map: PrimaryKeyMap) -> pk_map_pb2.PrimaryKeyMap:
-    """Encode a primary key map, one column-wise entry per model."""
-    return pk_map_pb2.PrimaryKeyMap(
-        models=[
-            encode_model_primary_keys(model, entries) for model, entries in pk_map.mapping.items()
-        ]
-    )
+    """Encode a primary key map, one column-wise entry per model, straight from its columns."""
+    msg = pk_map_pb2.PrimaryKeyMap()
+    for model in pk_map.models():
+        keys = pk_map.keys_of(model)
+        if keys is None:
+            continue
+        old_pks, new_pks, kinds, slugs = keys.columns()
+        entry = msg.models.add(model=model)
+        entry.old_pks.extend(old_pks)
+        entry.new_pks.extend(new_pks)
+        entry.kinds.extend([_IMPORT_KINDS[kind] for kind in kinds])
+        entry.slugs.update(slugs)
+    return msg
 
 
 def decode_pk_map(msg: pk_map_pb2.PrimaryKeyMap) -> PrimaryKeyMap:
-    """Decode a primary key map; repeated models are merged."""
+    """Decode a primary key map column-wise; repeated models are merged."""
     pk_map = PrimaryKeyMap()
     for entry in msg.models:
-        pk_map.extend(ModelName(entry.model), decode_model_primary_keys(entry))
+        model = ModelName(entry.model)
+        if not len(entry.old_pks) == len(entry.new_pks) == len(entry.kinds):
+            decode_model_primary_keys(entry)  # raises the ragged-columns error
+        keys = ModelKeys.from_columns(
+            entry.old_pks,
+            entry.new_pks,
+            [decode_import_kind(kind) for kind in entry.kinds],
+            entry.slugs,
+        )
+        if model in pk_map.models():
+            pk_map.extend(model, keys)
+        else:
+            pk_map.set_keys(model, keys)
     return pk_map
 
 

@@ -164,7 +164,8 @@ def insert_rows(
         raise TypeError(f"{model._meta.label} cannot be inserted by COPY")
     if not rows:
         return []
-    with connections[model._base_manager.db].cursor() as cursor:
+    connection = connections[model._base_manager.db]
+    with connection.cursor() as cursor:
         if pks is None:
             cursor.execute(plan.next_ids_sql, [len(rows)])
             pks = [int(row[0]) for row in cursor.fetchall()]
@@ -179,5 +180,8 @@ def insert_rows(
             for pk, values in zip(pks, rows, strict=True)
         ]
         lines.append("")
-        cursor.copy_expert(plan.copy_sql, io.StringIO("\n".join(lines)))
+        # copy_expert is psycopg2's own method: map its errors to Django's (IntegrityError on a
+        # unique violation, which the caller retries) as cursor.execute does.
+        with connection.wrap_database_errors:
+            cursor.copy_expert(plan.copy_sql, io.StringIO("\n".join(lines)))
     return list(pks)

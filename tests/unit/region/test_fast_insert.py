@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
@@ -122,3 +122,11 @@ def test_a_batch_is_one_statement_whatever_its_size(db):
         with CaptureQueriesContext(connection) as captured:
             assert len(insert_rows(Option, rows, None)) == len(rows)
         assert len(captured.captured_queries) == 2
+
+
+def test_a_unique_violation_is_djangos_integrity_error_so_the_batch_is_retried(db):
+    raws = [{"model": "sentry.option", "pk": 1, "fields": {"key": "taken", "value": 1}}]
+    rows = [r.values for r in decode_records(Option, "sentry.option", raws, 1)]
+    insert_rows(Option, rows, None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(Option, rows, None)
