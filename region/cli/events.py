@@ -90,13 +90,17 @@ def read_payload_lines(
     """Batches of (first line number, payload lines); blank lines are skipped.
 
     Each line must be a JSON object; the region validates its fields. A line that is not JSON
-    fails here, naming the file and line, before the batch is sent.
+    fails here, naming the file and line, before the batch is sent. A batch holds consecutive
+    lines only (a blank line ends it), so the region's errors name the right line.
     """
     batch: list[bytes] = []
     first = 0
     for number, line in enumerate(source, start=1):
         text = line.strip()
         if not text:
+            if batch:
+                yield first, batch
+                batch = []
             continue
         try:
             value = orjson.loads(text)
