@@ -95,7 +95,7 @@ def decode_record(
     model: type[models.Model], wire_name: str, raw: object, ordinal: int
 ) -> DecodedRecord:
     """Validate one raw export record of ``wire_name`` and convert its field values."""
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise DeserializationFailedError(wire_name, "record is not a JSON object", ordinal)
     found = raw.get("model")
     if not isinstance(found, str):
@@ -104,22 +104,24 @@ def decode_record(
     if not isinstance(pk, int) or isinstance(pk, bool):
         raise DeserializationFailedError(wire_name, f"'pk' is not an integer: {pk!r}", ordinal)
     fields = raw.get("fields")
-    if not isinstance(fields, Mapping):
+    if type(fields) is not dict and not isinstance(fields, Mapping):
         raise DeserializationFailedError(wire_name, "record has no 'fields' object", ordinal)
     plans, known = _decoders(model)
     values: dict[str, Any] = {}
     for plan in plans:
-        value = fields.get(plan.name, _MISSING)
+        name = plan.name
+        value = fields.get(name, _MISSING)
         kind = type(value)
         if kind in plan.passthrough:
-            if plan.max_length is not None and len(value) > plan.max_length:
-                reason = f"longer than {plan.max_length} characters"
-                raise InstanceInvalidError(wire_name, ordinal, reason, field=plan.name, pk=pk)
-            values[plan.name] = value
-        elif plan.is_datetime and kind is str:
-            values[plan.name] = _decode_datetime(plan.field, wire_name, ordinal, pk, value)
+            limit = plan.max_length
+            if limit is not None and len(value) > limit:
+                reason = f"longer than {limit} characters"
+                raise InstanceInvalidError(wire_name, ordinal, reason, field=name, pk=pk)
+            values[name] = value
+        elif kind is str and plan.is_datetime:
+            values[name] = _decode_datetime(plan.field, wire_name, ordinal, pk, value)
         else:
-            values[plan.name] = _decode_value(plan.field, wire_name, ordinal, pk, fields)
+            values[name] = _decode_value(plan.field, wire_name, ordinal, pk, fields)
     unknown = fields.keys() - known
     return DecodedRecord(
         ordinal=ordinal,
