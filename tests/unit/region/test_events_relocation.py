@@ -6,6 +6,7 @@ import uuid
 
 import orjson
 import pytest
+from django.db import connection
 
 from region.events.models import Event, EventStreamEntry, Release
 from region.events.relocation import do_import_event_batch
@@ -14,6 +15,7 @@ from shared.backup.errors import InstanceInvalidError
 from shared.backup.findings import FindingKind
 from shared.backup.flags import ImportFlags
 from shared.backup.model_names import ModelName
+from shared.backup.orm.clearing import do_clear_models
 from shared.backup.orm.importing import ImportBatchRequest
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.scopes import OperationScope
@@ -110,3 +112,19 @@ def test_a_dry_run_writes_nothing(db):
     assert chunk.mapped[1].kind is ImportKind.INSERTED
     assert not Event.objects.filter(project=project).exists()
     assert not RegionImportChunk.objects.filter(import_uuid=request.flags.import_uuid).exists()
+
+
+def test_a_global_reset_clears_the_event_tables_too(db):
+    if connection.vendor == "postgresql":
+        # TRUNCATE refuses tables with deferred foreign-key checks pending in this transaction.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    project = _project()
+    request = _request([_record(1, 3, SAME, "gone", release="r1")], _map(3, project.pk))
+    do_import_event_batch(RegionImportChunk, request)
+    counts = do_clear_models("region")
+    assert counts["sentry_event"] == 1
+    assert counts["sentry_eventstream"] == 1
+    assert counts["sentry_release"] == 1
+    assert not Event.objects.exists()
+    assert not EventStreamEntry.objects.exists()
