@@ -49,6 +49,7 @@ def write_export(path: Path, rows: int) -> int:
 
 def measure(rows: int, baseline_rows: int, work: Path) -> dict[str, Any]:
     """Every figure of one size."""
+    load = os.getloadavg()[0]
     export = work / f"export-{rows}.json"
     count = write_export(export, rows)
     baseline = work / f"baseline-{rows}.json"
@@ -65,6 +66,7 @@ def measure(rows: int, baseline_rows: int, work: Path) -> dict[str, Any]:
         raise RuntimeError(f"COPY loaded {copy_from.rows} rows of {count}")
     return {
         "rows": count,
+        "load_average_1m": load,
         "export_mb": round(export.stat().st_size / 1024 / 1024, 1),
         "cli_startup_seconds": cli_startup_seconds(work),
         "copy_from": copy_from.to_json(),
@@ -87,7 +89,10 @@ def measure(rows: int, baseline_rows: int, work: Path) -> dict[str, Any]:
 
 def report(run: dict[str, Any]) -> str:
     """One size's figures as a small table."""
-    lines = [f"{run['rows']:,} records ({run['export_mb']} MB export)"]
+    lines = [
+        f"{run['rows']:,} records ({run['export_mb']} MB export), "
+        f"load average {run['load_average_1m']:.1f} at the start"
+    ]
     rows = (
         ("(a) COPY FROM, physical limit", "copy_from"),
         ("(b) per-row SELECT + save, Sentry-like", "per_row_baseline"),

@@ -26,8 +26,12 @@ def tables(result: dict[str, Any]) -> str:
     """Rates per measurement and size, then ratios and peak memory per size."""
     runs = sorted(result["runs"], key=lambda r: r["rows"])
     head = " | ".join(f"{r['rows']:,} records" for r in runs)
+    loads = sorted({round(r["load_average_1m"], 1) for r in runs if "load_average_1m" in r})
+    busy = ""
+    if loads:
+        busy = f", load average {loads[0]:.1f}" + (f" to {loads[-1]:.1f}" if len(loads) > 1 else "")
     lines = [
-        f"Measured {result['date'][:10]} on {result['cpus']} cores "
+        f"Measured {result['date'][:10]} on {result['cpus']} cores{busy} "
         "(`python -m bench --json bench.json`).",
         "",
         f"| rows/s (rows measured) | {head} |",

@@ -49,6 +49,7 @@ def test_bench_measures_every_figure_of_a_small_export(tmp_path):
     # The raw copies are the physical limits: faster than any importer or exporter.
     assert run["copy_from"]["rows_per_s"] > run["import"]["rows_per_s"]
     assert run["copy_to"]["rows_per_s"] > run["export"]["rows_per_s"]
+    assert run["load_average_1m"] >= 0
     assert 0 < run["cli_startup_seconds"] < run["import"]["seconds"]
     assert set(run["peak_rss_mb"]) == {"importer", "exporter", "control", "region"}
     for process, mb in run["peak_rss_mb"].items():
