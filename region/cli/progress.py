@@ -51,7 +51,10 @@ class RowsPerSecondColumn(ProgressColumn):
 
 
 class LiveProgress:
-    """A live rich display, one task per model, started at the first model and kept on screen."""
+    """A live rich display, one task per model, started at the first model and kept on screen.
+
+    Like ``LineProgress`` it tolerates events out of order: a display must never fail a run.
+    """
 
     def __init__(self, console: Console) -> None:
         self._display = RichProgress(
@@ -74,12 +77,16 @@ class LiveProgress:
         self._tasks[model] = self._display.add_task(str(model), total=total or None)
 
     def advance(self, model: ModelName, rows: int) -> None:
-        """Move the model's line on."""
+        """Move the model's line on (a model that never began gets a line of unknown total)."""
+        if model not in self._tasks:
+            self.begin(model, 0)
         self._display.advance(self._tasks[model], rows)
 
     def end(self, model: ModelName) -> None:
         """Freeze the model's line at its final count."""
-        task_id = self._tasks[model]
+        task_id = self._tasks.get(model)
+        if task_id is None:
+            return
         done = next(t.completed for t in self._display.tasks if t.id == task_id)
         self._display.update(task_id, total=done, completed=done)
         self._display.stop_task(task_id)
@@ -111,12 +118,16 @@ class LineProgress:
         self._timings[model] = _Timing(started=self._clock())
 
     def advance(self, model: ModelName, rows: int) -> None:
-        """Count the model's rows."""
+        """Count the model's rows (a model that never began starts its clock now)."""
+        if model not in self._timings:
+            self.begin(model, 0)
         self._timings[model].rows += rows
 
     def end(self, model: ModelName) -> None:
-        """Print the model's line."""
-        timing = self._timings.pop(model)
+        """Print the model's line (nothing for a model that never began)."""
+        timing = self._timings.pop(model, None)
+        if timing is None:
+            return
         seconds = self._clock() - timing.started
         rate = f"{timing.rows / seconds:,.0f} rows/s" if seconds > 0 else "- rows/s"
         self._out.write(f"{model}: {timing.rows:,} rows in {seconds:.2f} s, {rate}\n")

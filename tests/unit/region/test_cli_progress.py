@@ -81,3 +81,18 @@ def test_the_listener_is_lines_off_a_terminal_and_nothing_when_silent():
         shown.advance(USER, 1)
         shown.end(USER)
     assert out.getvalue().startswith("sentry.user: 1 rows in ")
+
+
+def test_events_out_of_order_never_fail_a_run():
+    out = io.StringIO()
+    lines = LineProgress(out, FakeClock())
+    lines.end(USER)  # never began: nothing to say
+    lines.advance(EMAIL, 3)  # never began: counted from now
+    lines.end(EMAIL)
+    assert out.getvalue().splitlines() == ["sentry.email: 3 rows in 0.00 s, - rows/s"]
+
+    live = LiveProgress(Console(file=io.StringIO(), force_terminal=True, width=120))
+    live.end(USER)
+    live.advance(EMAIL, 3)
+    live.end(EMAIL)
+    live.close()
