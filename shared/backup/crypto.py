@@ -136,7 +136,7 @@ def read_members(tarball: bytes) -> dict[str, bytes]:
                 found[info.name] = data.read()
                 if len(found[info.name]) != info.size:
                     raise DecryptionError(f"tarball member {info.name!r} is truncated")
-    except (tarfile.ReadError, EOFError) as exc:
+    except (tarfile.TarError, EOFError) as exc:
         raise DecryptionError(f"not a complete tarball (truncated or corrupt): {exc}") from None
     missing = [m for m in MEMBERS if m not in found]
     if missing:

@@ -39,8 +39,12 @@ class InvalidMinOrdinalError(RelocationError):
 class UnknownModelError(RelocationError):
     """A model name no silo declares."""
 
-    def __init__(self, model: str, ordinal: int | None = None) -> None:
-        super().__init__(f"unknown model {model!r}", model=model, ordinal=ordinal)
+    def __init__(self, model: str, ordinal: int | None = None, *, detail: str = "") -> None:
+        super().__init__(
+            f"unknown model {model!r}" + (f" ({detail})" if detail else ""),
+            model=model,
+            ordinal=ordinal,
+        )
 
 
 class ModelNotInSiloError(RelocationError):
@@ -133,9 +137,31 @@ class DependencyCycleError(RelocationError):
 class MalformedInputError(RelocationError):
     """The export file is not a JSON array of export records."""
 
-    def __init__(self, source: str, reason: str, *, record: int | None = None) -> None:
-        where = source + (f" (record {record})" if record is not None else "")
-        super().__init__(f"{where}: malformed export: {reason}", source=source, record=record)
+    def __init__(
+        self,
+        source: str,
+        reason: str,
+        *,
+        record: int | None = None,
+        byte: int | None = None,
+        model: str | None = None,
+        pk: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        where = f"record {record}" if record is not None else ""
+        if byte is not None:
+            where = f"{where}, byte {byte}" if where else f"byte {byte}"
+        what = " ".join(p for p in (model or "", f"pk {pk}" if pk is not None else "") if p)
+        super().__init__(
+            f"{source}{f' ({where})' if where else ''}: malformed export: "
+            + (f"{what}: {reason}" if what else reason),
+            source=source,
+            record=record,
+            byte=byte,
+            model=model,
+            pk=pk,
+            field=field,
+        )
 
 
 class DuplicatePrimaryKeyError(RelocationError):

@@ -15,7 +15,11 @@ def resolve_natural_keys(contents: ExportContents, graph: DependencyGraph) -> in
 
     A username no record of the export carries is a BrokenReferenceError naming the record.
     """
-    by_username = {r["fields"].get("username"): r["pk"] for r in contents.by_model.get(USER, [])}
+    by_username = {
+        name: r["pk"]
+        for r in contents.by_model.get(USER, [])
+        if isinstance(name := r["fields"].get("username"), str)
+    }
     resolved = 0
     for model, records in contents.by_model.items():
         if model not in graph:

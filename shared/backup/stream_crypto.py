@@ -88,7 +88,10 @@ class DecryptingReader:
         if len(self._prefix) != 4:
             raise DecryptionError("the stream header is truncated before its nonce prefix")
         header = _header(wrapped, public_pem, self._prefix)
-        self._aead = AESGCM(decryptor.unwrap(wrapped, public_pem))
+        try:
+            self._aead = AESGCM(decryptor.unwrap(wrapped, public_pem))
+        except ValueError:
+            raise DecryptionError("the stream's data key is not a 256-bit AES key") from None
         self._digest = hashlib.sha256(header).digest()
         self._source = source
         self._counter = 0

@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
-import ijson
 import orjson
 
 from shared.backup.errors import MalformedInputError
 from shared.backup.findings import Finding, FindingKind
+from shared.backup.limits import MAX_MODEL_NAME_CHARS
 from shared.backup.model_names import ModelName
+from shared.backup.record_parser import iter_records
 from shared.backup.spool import Record, Spool, SpooledRecords
 
 
@@ -70,94 +71,57 @@ class ExportContents:
         ]
 
 
-_HEAD_BYTES = 64
-_BOM = b"\xef\xbb\xbf"
-
-
-class _PrefixedReader:
-    """A reader that yields ``prefix`` and then the rest of ``stream`` (we peeked at the head)."""
-
-    def __init__(self, prefix: bytes, stream: IO[bytes]) -> None:
-        self._prefix = prefix
-        self._stream = stream
-
-    def read(self, size: int = -1) -> bytes:
-        """Read up to ``size`` bytes (everything when negative)."""
-        if size == 0:
-            return b""
-        if self._prefix:
-            out, self._prefix = self._prefix, b""
-            if size < 0:
-                return out + self._stream.read()
-            return out if len(out) >= size else out + self._stream.read(size - len(out))
-        return self._stream.read(size)
-
-
-def _first_token(stream: IO[bytes]) -> bytes:
-    """Read past a UTF-8 BOM and leading whitespace; return what follows (empty at EOF)."""
-    head = stream.read(_HEAD_BYTES)
-    while 0 < len(head) < len(_BOM) and _BOM.startswith(head):
-        more = stream.read(_HEAD_BYTES)
-        if not more:
-            break
-        head += more
-    if head.startswith(_BOM):
-        head = head[len(_BOM) :]
-    head = head.lstrip()
-    while not head:
-        chunk = stream.read(_HEAD_BYTES)
-        if not chunk:
-            return b""
-        head = chunk.lstrip()
-    return head
-
-
 def read_export(
     stream: IO[bytes], source: str, is_known: Callable[[ModelName], bool]
 ) -> ExportContents:
-    """Parse an export incrementally, validating each record's shape as it arrives."""
-    head = _first_token(stream)
-    if not head.startswith(b"["):
-        raise MalformedInputError(source, "the file does not hold a JSON array")
+    """Parse an export incrementally, validating each record's shape as it arrives.
+
+    Raises MalformedInputError naming the record (its position in the file) or the byte offset
+    for anything that is not an array of records within ``shared.backup.limits``.
+    """
     contents = ExportContents()
-    index = 0
     try:
-        items = ijson.items(_PrefixedReader(head, stream), "item", use_float=True)
-        for index, raw in enumerate(items, start=1):
-            model, _pk = _check_shape(raw, source, index)
+        for index, raw in iter_records(stream, source):
+            model = _check_shape(raw, source, index)
             contents.total += 1
             if not is_known(model):
                 contents.unknown_models[model] += 1
                 continue
-            contents.add(model, raw)
+            contents.add(model, raw)  # type: ignore[arg-type]  # _check_shape: a record dict
         contents.spool.flush()
-    except ijson.JSONError as exc:
-        contents.close()
-        raise MalformedInputError(source, f"invalid JSON after record {index}: {exc}") from None
     except BaseException:
         contents.close()
         raise
     return contents
 
 
-def _check_shape(raw: object, source: str, index: int) -> tuple[ModelName, int]:
-    """Check one record is ``{"model": str, "pk": int, "fields": {...}}``."""
+def _check_shape(raw: object, source: str, index: int) -> ModelName:
+    """Check one record is ``{"model": str, "pk": int, "fields": {...}}``; return its model."""
     if not isinstance(raw, dict):
-        raise MalformedInputError(source, "record is not a JSON object", record=index)
+        what = "an array" if isinstance(raw, list) else type(raw).__name__
+        raise MalformedInputError(source, f"record is not a JSON object but {what}", record=index)
     name = raw.get("model")
     if not isinstance(name, str):
         raise MalformedInputError(source, "record has no 'model' string", record=index)
+    if len(name) > MAX_MODEL_NAME_CHARS:
+        raise MalformedInputError(
+            source, f"'model' is {len(name)} characters long, not a model name", record=index
+        )
     try:
         model = ModelName(name)
     except ValueError as exc:
         raise MalformedInputError(source, str(exc), record=index) from None
     pk = raw.get("pk")
     if not isinstance(pk, int) or isinstance(pk, bool):
-        raise MalformedInputError(source, f"{model}: 'pk' is not an integer: {pk!r}", record=index)
+        raise MalformedInputError(
+            source, f"'pk' is not an integer: {pk!r:.40}", record=index, model=model
+        )
     if not isinstance(raw.get("fields"), dict):
-        raise MalformedInputError(source, f"{model}: record has no 'fields' object", record=index)
+        raise MalformedInputError(
+            source, "record has no 'fields' object", record=index, model=model, pk=pk
+        )
     raw["model"] = model
-    return model, pk
+    return model
 
 
 class ExportWriter:

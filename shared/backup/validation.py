@@ -17,6 +17,7 @@ from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import FieldKind, FieldSchema, ModelDescriptor
 from shared.backup.errors import InstanceInvalidError, UnknownModelError
 from shared.backup.findings import Finding, FindingKind
+from shared.backup.limits import INT64_MAX, INT64_MIN
 from shared.backup.redaction import describe_value
 from shared.backup.spool import Record
 from shared.backup.streaming import ExportContents
@@ -34,7 +35,7 @@ def validate_contents(
     """
     if strict and contents.unknown_models:
         name, count = sorted(contents.unknown_models.items())[0]
-        raise UnknownModelError(f"{name} ({count} record(s); --strict refuses unknown models)")
+        raise UnknownModelError(name, detail=f"{count} record(s); --strict refuses unknown models")
     findings = contents.findings()
     for model in graph.sorted_models():
         records = contents.by_model.get(model)
@@ -51,6 +52,13 @@ def _validate_model(
     unknown: Counter[str] = Counter()
     for ordinal, record in enumerate(records, start=1):
         fields: dict[str, Any] = record["fields"]
+        if record["pk"] < 1:
+            raise InstanceInvalidError(
+                desc.name,
+                ordinal,
+                f"primary key {record['pk']} is not positive (databases assign pks from 1)",
+                pk=record["pk"],
+            )
         for name in fields:
             if name not in known:
                 if strict:
@@ -91,7 +99,42 @@ def _problem(schema: FieldSchema, fields: dict[str, Any]) -> str | None:
         return f"expected {schema.kind.value}, got {type(value).__name__} {shown}"
     if schema.max_length and isinstance(value, str) and len(value) > schema.max_length:
         return f"longer than {schema.max_length} characters"
+    return _storage_problem(schema, value)
+
+
+def _storage_problem(schema: FieldSchema, value: object) -> str | None:
+    """What a database would refuse in a value of the right kind, or None."""
+    if schema.kind is FieldKind.INTEGER and not _fits_int64(value):
+        return "the integer does not fit in 64 bits"
+    if _holds_nul(value):
+        return "holds a NUL character (\\u0000), which the databases refuse"
     return None
+
+
+def _fits_int64(value: object) -> bool:
+    """Whether an integer, or its decimal text, fits a database's 64-bit column.
+
+    Long text is refused before ``int()``, which will not parse more than 4300 digits.
+    """
+    if isinstance(value, str):
+        if len(value.lstrip("-")) > len(str(INT64_MAX)):
+            return False
+        value = int(value)
+    return not isinstance(value, int) or INT64_MIN <= value <= INT64_MAX
+
+
+def _holds_nul(value: object) -> bool:
+    """Whether a string anywhere in the value (keys included) holds a NUL character.
+
+    The reader bounds nesting (``shared.backup.limits``), so recursion is shallow.
+    """
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in k or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 def _is_integer(value: object) -> bool:
