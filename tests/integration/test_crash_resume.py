@@ -52,7 +52,7 @@ pytestmark = pytest.mark.integration
 
 SEED = int(os.environ.get("RELOCATE_CRASH_SEED", "6004"))
 POINTS = points_from_env()
-# 25 users in 50 organizations: every one of the 31 models, 3,000-odd records.
+# 25 users in 50 organizations: every model the generator writes, over 3,000 records.
 USERS, ORGS = 25, 50
 BATCH_SIZE = 40
 TARGETS = ("control", "region", "importer")
@@ -185,6 +185,7 @@ def test_import_killed_at_random_points_converges_to_the_uninterrupted_result(
     tally = ", ".join(f"{n} {how}" for how, n in sorted(outcomes.items()))
     fault_report.append(
         f"crash: kill -9 {target}: {sum(outcomes.values())} kill points exercised ({tally}; "
-        f"{baseline.state.records} records in {baseline.batches} batches, seed {seed}, "
+        f"{baseline.state.records} records in {baseline.batches} batches, "
+        f"RELOCATE_CRASH_SEED={SEED}, "
         f"{time.monotonic() - started:.0f}s); every end state equals the uninterrupted import's"
     )
