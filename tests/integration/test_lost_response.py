@@ -14,10 +14,12 @@ uninterrupted import of the same file into the pair's fresh databases.
 from __future__ import annotations
 
 import random
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -237,3 +239,41 @@ def test_resume_after_the_importer_gave_up_on_a_lost_response_converges(
         f"resume replayed its {committed} committed batches; end state equal to the "
         "uninterrupted import's"
     )
+
+
+def test_proxy_forwards_gated_bytes_only_when_released_and_cut_resets_the_client() -> None:
+    """The proxy itself, against a plain TCP server that answers each message with a reply."""
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer() -> None:
+        conn, _ = server.accept()
+        with conn, suppress(ConnectionResetError):
+            while data := conn.recv(1024):
+                conn.sendall(b"re:" + data)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    with TcpProxy(f"127.0.0.1:{port}") as proxy:
+        host, _, proxy_port = proxy.address.rpartition(":")
+        client = socket.create_connection((host, int(proxy_port)), timeout=5)
+        client.sendall(b"a")
+        assert client.recv(1024) == b"re:a"
+        proxy.gate_responses()
+        client.sendall(b"b")
+        assert wait_until(lambda: proxy.mark() == 1, None, timeout_s=5)
+        client.settimeout(0.2)
+        with pytest.raises(TimeoutError):
+            client.recv(1024)
+        assert proxy.release(proxy.mark()) == 4
+        client.settimeout(5)
+        assert client.recv(1024) == b"re:b"
+        client.sendall(b"c")
+        assert wait_until(lambda: proxy.mark() == 2, None, timeout_s=5)
+        assert proxy.cut() == 1
+        with pytest.raises(ConnectionResetError):
+            client.recv(1024)
+        client.close()
+        assert (proxy.stats.accepted, proxy.stats.cut, proxy.stats.dropped) == (1, 1, 4)
+    server.close()
+    thread.join(timeout=5)

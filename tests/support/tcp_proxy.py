@@ -56,9 +56,10 @@ class _Link:
         for sock in (self.client, self.server):
             try:
                 # Linger 0: close() sends RST instead of FIN, as a crashed peer or a dropped
-                # middlebox would.
+                # middlebox would. Shutting down only the read side wakes the pump blocked in
+                # recv() without sending the peer a FIN first.
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RD)
             except OSError:
                 pass
             sock.close()
