@@ -17,11 +17,10 @@ import orjson
 
 from region.cli.output import Printer, reported
 from region.cli.settings import SiloEndpoints, load_endpoints
+from region.cli.wiring import region_channel
 from shared.backup.catalog import OPT_IN_MODELS
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.errors import MalformedInputError
-from shared.rpc.channels import make_channel
-from shared.rpc.config import RpcClientConfig
 from shared.rpc.errors import from_grpc_error
 from shared.rpc.gen.relocate.events.v1 import event_service_pb2 as pb
 from shared.rpc.gen.relocate.events.v1 import event_service_pb2_grpc as pb_grpc
@@ -74,14 +73,8 @@ class EventClient:
 @contextmanager
 def event_client(endpoints: SiloEndpoints) -> Iterator[EventClient]:
     """An EventService client of the configured region."""
-    cfg = RpcClientConfig(
-        target=endpoints.region, secrets=endpoints.secrets, deadline_s=endpoints.deadline_s
-    )
-    channel = make_channel(cfg)
-    try:
+    with region_channel(endpoints) as channel:
         yield EventClient(pb_grpc.EventServiceStub(channel), endpoints.deadline_s)
-    finally:
-        channel.close()
 
 
 def read_payload_lines(

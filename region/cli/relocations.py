@@ -11,10 +11,9 @@ import click
 
 from region.cli.output import Printer, reported
 from region.cli.settings import SiloEndpoints, load_endpoints
+from region.cli.wiring import region_channel
 from shared.backup.relocation_records import RelocationRecord
-from shared.rpc.channels import make_channel
 from shared.rpc.clients import RegionImportClient
-from shared.rpc.config import RpcClientConfig
 
 _REGION = click.option(
     "--region",
@@ -28,19 +27,8 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead
 @contextmanager
 def region_client(endpoints: SiloEndpoints) -> Iterator[RegionImportClient]:
     """A client of the region alone: the records live there, control need not be up."""
-    channel = make_channel(
-        RpcClientConfig(
-            target=endpoints.region,
-            secrets=endpoints.secrets,
-            deadline_s=endpoints.deadline_s,
-            max_message_bytes=endpoints.max_message_bytes,
-            tls=endpoints.tls,
-        )
-    )
-    try:
+    with region_channel(endpoints) as channel:
         yield RegionImportClient(channel, endpoints.deadline_s)
-    finally:
-        channel.close()
 
 
 def _time(value: datetime | None) -> str | None:

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.backup.errors import ConfigurationError
-from shared.rpc.config import DEFAULT_MAX_MESSAGE_BYTES, TlsConfig, max_message_bytes_from_env
+from shared.rpc.config import (
+    DEFAULT_MAX_MESSAGE_BYTES,
+    RpcClientConfig,
+    TlsConfig,
+    max_message_bytes_from_env,
+)
 from shared.rpc.tls import tls_from_env
 
 DEFAULT_DATA_DIR = Path(".relocate")
@@ -33,6 +38,16 @@ class SiloEndpoints:
     """Mutual TLS towards both silos; None: plaintext."""
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     """Largest message sent or received."""
+
+    def client_config(self, target: str) -> RpcClientConfig:
+        """The client settings of a channel to ``target`` (one of this pair's addresses)."""
+        return RpcClientConfig(
+            target=target,
+            secrets=self.secrets,
+            deadline_s=self.deadline_s,
+            max_message_bytes=self.max_message_bytes,
+            tls=self.tls,
+        )
 
 
 def _split_secrets(text: str) -> tuple[str, ...]:

@@ -15,7 +15,6 @@ from shared.backup.errors import ConfigurationError
 from shared.backup.imports import ImportTargets
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import OrganizationProvisioningClient, RegionImportClient, RelocationClient
-from shared.rpc.config import RpcClientConfig
 from shared.rpc.errors import Unavailable
 from shared.rpc.tls import TLS_CA_ENV, TLS_CERT_ENV, TLS_KEY_ENV, TLS_SERVER_NAME_ENV
 
@@ -40,19 +39,22 @@ class Silos:
 
 
 @contextmanager
+def region_channel(endpoints: SiloEndpoints) -> Iterator[grpc.Channel]:
+    """A channel to the configured region alone (records and events live there)."""
+    channel = make_channel(endpoints.client_config(endpoints.region))
+    try:
+        yield channel
+    finally:
+        channel.close()
+
+
+@contextmanager
 def connect(endpoints: SiloEndpoints) -> Iterator[Silos]:
     """Open channels to both silos and fetch their model descriptors."""
     channels: dict[Silo, grpc.Channel] = {}
     try:
         for silo, target in ((Silo.CONTROL, endpoints.control), (Silo.REGION, endpoints.region)):
-            cfg = RpcClientConfig(
-                target=target,
-                secrets=endpoints.secrets,
-                deadline_s=endpoints.deadline_s,
-                max_message_bytes=endpoints.max_message_bytes,
-                tls=endpoints.tls,
-            )
-            channels[silo] = make_channel(cfg)
+            channels[silo] = make_channel(endpoints.client_config(target))
         relocation = {
             silo: RelocationClient(channel, endpoints.deadline_s)
             for silo, channel in channels.items()
