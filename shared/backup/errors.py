@@ -135,7 +135,11 @@ class DependencyCycleError(RelocationError):
 
 
 class MalformedInputError(RelocationError):
-    """The export file is not a JSON array of export records."""
+    """The export file is not a JSON array of export records.
+
+    ``record`` is the record's 1-based position in the file; ``byte`` the 1-based position of the
+    byte where the problem shows (0 for an empty file).
+    """
 
     def __init__(
         self,

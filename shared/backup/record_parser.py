@@ -4,7 +4,10 @@ Why not ``ijson.items``: its prefixes grow with nesting, so memory grows with th
 depth (a 100,000-level array exhausts gigabytes), and it says nothing about where a syntax error
 is. This module builds records from ijson's basic events itself, refusing what
 ``shared.backup.limits`` bounds (depth, string and record size, duplicate keys),
-and turns the parser's multi-line syntax errors into one line naming the byte offset.
+and turns the parser's multi-line syntax errors into one line naming the byte.
+
+Bytes are numbered from 1, as yajl counts them: "byte 4" of ``[1]xx`` is the first ``x``; a file
+that ends too early fails at its last byte.
 """
 
 from __future__ import annotations
@@ -71,7 +74,10 @@ def iter_records(stream: IO[bytes], source: str) -> Iterator[tuple[int, object]]
     """
     head, skipped = _first_token(stream)
     if not head.startswith(b"["):
-        raise MalformedInputError(source, _not_an_array(head, skipped), byte=skipped)
+        # The first token's position, or, when there is none, the file's length.
+        raise MalformedInputError(
+            source, _not_an_array(head, skipped), byte=skipped + 1 if head else skipped
+        )
     reader = _TrackingReader(head, stream, skipped)
     try:
         yield from _build(source, ijson.basic_parse(reader, use_float=True))

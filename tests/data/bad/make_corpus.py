@@ -114,6 +114,7 @@ class Case:
 
 _GOOD = dumps(base())
 _CUT = len(_GOOD) // 2
+_AVATAR = _GOOD.index(b'"avatar_type": 0')
 SMALL: dict[str, bytes] = {}
 CASES: list[Case] = []
 
@@ -127,27 +128,27 @@ def bad(name: str, content: bytes, message: str, suffix: str = ".json", **kwargs
 # The file as a whole.
 bad("empty", b"", r"\(byte 0\): malformed export: .*it is empty")
 bad("whitespace_only", b"  \n\t\n  ", r"\(byte 7\): .*it is only whitespace")
-bad("top_level_object", b'{"model": "sentry.user"}', r"\(byte 0\): .*top level is a JSON object")
-bad("top_level_string", b'"sentry.user"', r"\(byte 0\): .*top level is a JSON string")
-bad("top_level_number", b"42\n", r"\(byte 0\): .*top level is a number")
-bad("top_level_null", b"null", r"\(byte 0\): .*top level is null")
-bad("top_level_boolean", b" true", r"\(byte 1\): .*top level is a boolean")
+bad("top_level_object", b'{"model": "sentry.user"}', r"\(byte 1\): .*top level is a JSON object")
+bad("top_level_string", b'"sentry.user"', r"\(byte 1\): .*top level is a JSON string")
+bad("top_level_number", b"42\n", r"\(byte 1\): .*top level is a number")
+bad("top_level_null", b"null", r"\(byte 1\): .*top level is null")
+bad("top_level_boolean", b" true", r"\(byte 2\): .*top level is a boolean")
 bad(
     "json_lines",
     b"\n".join(json.dumps(r).encode() for r in base()) + b"\n",
-    r"\(byte 0\): .*top level is a JSON object \(JSON Lines\?\)",
+    r"\(byte 1\): .*top level is a JSON object \(JSON Lines\?\)",
     suffix=".jsonl",
 )
-bad("binary_garbage", bytes(range(7, 256)) * 4, r"\(byte 0\): .*top level is the byte")
+bad("binary_garbage", bytes(range(7, 256)) * 4, r"\(byte 1\): .*top level is the byte")
 bad(
     "utf16",
     json.dumps(base()).encode("utf-16"),
-    r"\(byte 0\): .*UTF-16 encoded",
+    r"\(byte 1\): .*UTF-16 encoded",
 )
 bad(
     "double_bom",
     b"\xef\xbb\xbf\xef\xbb\xbf" + _GOOD,
-    r"\(byte 3\): .*second byte order mark",
+    r"\(byte 4\): .*second byte order mark",
 )
 # Syntax: the parser's reason and the byte offset where it failed.
 bad(
@@ -161,8 +162,12 @@ bad(
     rf"\(byte {_GOOD.index(b'},') + 2}\): .*premature EOF",
 )
 bad("truncated_open_bracket", b"[", r"\(byte 1\): .*premature EOF")
-bad("trailing_garbage", _GOOD + b"garbage", r"\(byte \d+\): .*parse error: trailing garbage")
-bad("two_arrays", _GOOD + b"\n[]\n", r"\(byte \d+\): .*trailing garbage")
+bad(
+    "trailing_garbage",
+    _GOOD + b"garbage",
+    rf"\(byte {len(_GOOD) + 1}\): .*parse error: trailing garbage",
+)
+bad("two_arrays", _GOOD + b"\n[]\n", rf"\(byte {len(_GOOD) + 2}\): .*trailing garbage")
 bad(
     "trailing_comma",
     _GOOD[: _GOOD.rindex(b"]")].rstrip() + b",\n]",
@@ -171,12 +176,12 @@ bad(
 bad(
     "invalid_utf8",
     _GOOD.replace(b'"Corpus-Alice"', b'"Corpus-\xff\xfeAlice"'),
-    r"\(byte \d+\): .*invalid bytes in UTF8 string",
+    rf"\(byte {_GOOD.index(b'Corpus-Alice') + 8}\): .*invalid bytes in UTF8 string",
 )
 bad(
     "nan",
     _GOOD.replace(b'"avatar_type": 0', b'"avatar_type": NaN', 1),
-    r"\(byte \d+\): .*lexical error: invalid char in json text",
+    rf"\(byte {_AVATAR + 16}\): .*lexical error: invalid char",
 )
 bad(
     "infinity",
