@@ -24,6 +24,10 @@ import psycopg2.extensions
 
 # The ledger tables holding one row per imported batch, in each silo's database.
 LEDGER_TABLES = {"control": "sentry_controlimportchunk", "region": "sentry_regionimportchunk"}
+# The steps an import's record (region table sentry_relocation) passes, in order.
+STEPS = ("preflight", "clearing", "importing", "slugs", "deferred", "done")
+# Steps worth a kill point of their own: they are short and hold no ledger chunk of their own.
+KILL_STEPS = ("clearing", "slugs")
 POLL_S = 0.005
 
 
@@ -37,20 +41,32 @@ class KillPoint:
     """Kill once the import's ledger (both silos) holds at least this many chunks."""
     jitter_s: float
     """Extra delay after the ledger count is reached, so kills land inside a batch too."""
+    step: str | None = None
+    """Instead of a chunk count: kill once the import's record has reached this step."""
 
 
 def kill_points(seed: int, count: int, batches: int, max_jitter_s: float = 0.03) -> list[KillPoint]:
     """``count`` seeded kill points spread over an import of ``batches`` batches.
 
-    Thresholds are drawn from [0, batches - 3], so the last point still leaves a few batches
-    (and the slug reservation) to do: a kill after the import finished would test nothing.
+    One point in five (from 5 points on) is a step of KILL_STEPS (clearing both silos,
+    reserving slugs), the rest chunk-count thresholds drawn from [0, batches - 3], so the last
+    one still leaves a few batches to do: a kill after the import finished would test nothing.
+    Jitter moves each kill to a random moment of the batch (or step) in progress.
     """
     rng = random.Random(seed)
     top = max(batches - 3, 1)
-    return [
-        KillPoint(i, rng.randrange(0, top), round(rng.uniform(0, max_jitter_s), 4))
-        for i in range(count)
+    steps = KILL_STEPS[: count // 5]
+    # A step is short (the slug step and the deferred batches after it take a few calls), so
+    # its kills come within a few milliseconds of the step's start.
+    points = [
+        KillPoint(i, 0, round(rng.uniform(0, max_jitter_s / 6), 4), step)
+        for i, step in enumerate(steps)
     ]
+    points += [
+        KillPoint(i, rng.randrange(0, top), round(rng.uniform(0, max_jitter_s), 4))
+        for i in range(len(points), count)
+    ]
+    return points
 
 
 def points_from_env(default: int = 10) -> int:
@@ -89,6 +105,15 @@ class LedgerWatch:
                 row = cur.fetchone()
                 total += int(row[0]) if row else 0
         return total
+
+    def reached(self, import_uuid: str, point: KillPoint) -> bool:
+        """Whether the import has got as far as ``point`` (its step, or its chunk count)."""
+        if point.step is None:
+            return self.count(import_uuid) >= point.after_chunks
+        with self._conns["region"].cursor() as cur:
+            cur.execute("SELECT step FROM sentry_relocation WHERE uuid = %s", (import_uuid,))
+            row = cur.fetchone()
+        return row is not None and STEPS.index(str(row[0])) >= STEPS.index(point.step)
 
     def settled_count(self, import_uuid: str, quiet_s: float = 0.3) -> int:
         """The chunk count once it has not changed for ``quiet_s``.

@@ -50,19 +50,31 @@ class _Link:
     def __init__(self, client: socket.socket, server: socket.socket) -> None:
         self.client = client
         self.server = server
+        # Serializes a reset with the pumps' half-close at end of stream, so a pump woken by
+        # the reset cannot send a FIN ahead of the RST.
+        self.lock = threading.Lock()
+        self.resetting = False
 
     def reset(self) -> None:
         """Abort both sockets: RST to the client, wake the pump threads blocked on them."""
-        for sock in (self.client, self.server):
-            try:
-                # Linger 0: close() sends RST instead of FIN, as a crashed peer or a dropped
-                # middlebox would. Shutting down only the read side wakes the pump blocked in
-                # recv() without sending the peer a FIN first.
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                sock.shutdown(socket.SHUT_RD)
-            except OSError:
-                pass
-            sock.close()
+        with self.lock:
+            self.resetting = True
+            for sock in (self.client, self.server):
+                try:
+                    # Linger 0: close() sends RST instead of FIN, as a crashed peer or a dropped
+                    # middlebox would. Shutting down only the read side wakes the pump blocked
+                    # in recv() without sending the peer anything.
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    sock.shutdown(socket.SHUT_RD)
+                except OSError:
+                    pass
+                sock.close()
+
+    def half_close(self, sock: socket.socket) -> None:
+        """Pass an end of stream on (FIN), unless the link is being reset."""
+        with self.lock:
+            if not self.resetting:
+                sock.shutdown(socket.SHUT_WR)
 
 
 class TcpProxy:
@@ -174,12 +186,15 @@ class TcpProxy:
                 self._links.append(link)
                 for src, dst, upstream in ((client, server, True), (server, client, False)):
                     thread = threading.Thread(
-                        target=self._pump, args=(src, dst, upstream), name="proxy-pump", daemon=True
+                        target=self._pump,
+                        args=(link, src, dst, upstream),
+                        name="proxy-pump",
+                        daemon=True,
                     )
                     self._threads.append(thread)
                     thread.start()
 
-    def _pump(self, src: socket.socket, dst: socket.socket, upstream: bool) -> None:
+    def _pump(self, link: _Link, src: socket.socket, dst: socket.socket, upstream: bool) -> None:
         """Copy ``src`` to ``dst`` until either side closes or the link is cut."""
         try:
             while data := src.recv(_READ_SIZE):
@@ -194,7 +209,7 @@ class TcpProxy:
                         self.stats.to_server += len(data)
                     else:
                         self.stats.to_client += len(data)
-            dst.shutdown(socket.SHUT_WR)
+            link.half_close(dst)
         except OSError:
             # The link was cut (or the peer reset it): the other pump sees it too.
             return
