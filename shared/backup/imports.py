@@ -4,7 +4,7 @@ reservation and per-model reconciliation."""
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -17,6 +17,7 @@ from shared.backup.errors import UnaccountedRecordsError
 from shared.backup.filters import Filter
 from shared.backup.findings import SKIPPING_KINDS, Finding, FindingKind
 from shared.backup.flags import ImportFlags
+from shared.backup.limits import MAX_BATCH_BYTES
 from shared.backup.model_names import ModelName
 from shared.backup.natural_keys import resolve_natural_keys
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
@@ -228,17 +229,18 @@ def _import_batches(
     replicas: _Replicas,
 ) -> None:
     sink = targets.sinks[desc.silo]
-    for index, batch in enumerate(records.batches(run.batch_size)):
-        start = index * run.batch_size
+    done = 0
+    for batch, records_json in _within_bytes(records.batches(run.batch_size)):
         chunk, replayed = sink.import_by_model(
             model=desc.name,
             scope=run.scope,
             flags=run.flags,
             filters=run.filters,
             pk_map=report.pk_map.subset(_referenced(desc, batch)),
-            records_json=orjson.dumps(batch),
-            min_ordinal=start + 1,
+            records_json=records_json,
+            min_ordinal=done + 1,
         )
+        done += len(batch)
         report.batches += 1
         report.replayed_batches += int(replayed)
         report.pk_map.extend(desc.name, chunk.mapped)
@@ -250,6 +252,25 @@ def _import_batches(
         if desc.silo is Silo.CONTROL and not run.flags.dry_run:
             replicas.submit(chunk)
         progress.advance(desc.name, len(batch))
+
+
+def _within_bytes(batches: Iterable[list[Record]]) -> Iterator[tuple[list[Record], bytes]]:
+    """Each batch with its encoding, halved until it fits MAX_BATCH_BYTES (or is one record).
+
+    Batches are cut by count first; large records (up to MAX_RECORD_BYTES each) could otherwise
+    make one ImportByModel message exceed the transport's size limit. The cut depends only on
+    the file and the batch size, so a resumed import sends the same batches (same ordinals).
+    """
+    for batch in batches:
+        pending = [batch]
+        while pending:
+            part = pending.pop()
+            encoded = orjson.dumps(part)
+            if len(encoded) <= MAX_BATCH_BYTES or len(part) == 1:
+                yield part, encoded
+            else:
+                half = len(part) // 2
+                pending += [part[half:], part[:half]]
 
 
 def _referenced(desc: ModelDescriptor, batch: list[Record]) -> dict[ModelName, set[int]]:

@@ -22,6 +22,11 @@ MAX_RECORD_BYTES: Final = 2 * 1024 * 1024
 """Approximate encoded size of one record (strings and keys by length, other tokens counted as
 8 bytes each)."""
 
+MAX_BATCH_BYTES: Final = 16 * 1024 * 1024
+"""Encoded size of the records of one ImportByModel call or ExportByModel page: a batch larger
+than this is halved until it fits, a page ends early (a quarter of the default 64 MiB message
+limit, leaving room for the pk map)."""
+
 MAX_MODEL_NAME_CHARS: Final = 200
 """Characters in a record's ``model`` name."""
 

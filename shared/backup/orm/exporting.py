@@ -10,6 +10,7 @@ from django.db import models
 
 from shared.backup.errors import ScopeRequiredError
 from shared.backup.filters import Filter
+from shared.backup.limits import MAX_BATCH_BYTES
 from shared.backup.orm.records import encode_row, export_columns
 from shared.backup.orm.registry import SiloRegistry
 from shared.backup.scopes import OperationScope
@@ -25,7 +26,11 @@ def do_export_page(
     from_pk: int,
     page_size: int,
 ) -> tuple[bytes, int]:
-    """Return (JSON array of records with pk > from_pk, next from_pk or 0 when done)."""
+    """Return (JSON array of records with pk > from_pk, next from_pk or 0 when done).
+
+    A page holds at most ``page_size`` rows and, beyond its first record, at most
+    MAX_BATCH_BYTES of encoded records, so a page of large records still fits one message.
+    """
     rm = registry.get(model)
     name = rm.descriptor.name
     if scope is None:
@@ -46,13 +51,23 @@ def do_export_page(
     decide = getattr(rm.model, "relocation_instance_scope", None)
     if decide is not None:
         by_name = [f.name for f in fields]
-        records = [
-            r
-            for r, row in zip(records, rows, strict=True)
-            if decide(dict(zip(by_name, row[1:], strict=True))) in scope.admits
-        ]
+        keep = [decide(dict(zip(by_name, row[1:], strict=True))) in scope.admits for row in rows]
+    else:
+        keep = [True] * len(rows)
+    parts: list[bytes] = []
+    size = 2
+    last_pk = from_pk
+    for row, record, kept in zip(rows, records, keep, strict=True):
+        if kept:
+            encoded = orjson.dumps(record)
+            if parts and size + len(encoded) + 1 > MAX_BATCH_BYTES:
+                # The page is full by bytes: the next one starts after the last row taken.
+                return b"[" + b",".join(parts) + b"]", last_pk
+            parts.append(encoded)
+            size += len(encoded) + 1
+        last_pk = row[0]
     next_from_pk = rows[-1][0] if len(rows) == limit else 0
-    return orjson.dumps(records), next_from_pk
+    return b"[" + b",".join(parts) + b"]", next_from_pk
 
 
 def _lookup(model: type[models.Model], field: str) -> str:
