@@ -176,9 +176,13 @@ class ImportRecorder:
         except RpcError as exc:
             click.echo(f"Could not record the failure of relocation {self.uuid}: {exc}", err=True)
             return
+        hint = (
+            "nothing was written; fix the input and import again"
+            if self._step is RelocationStep.PREFLIGHT
+            else f"continue it with --resume {self.uuid}"
+        )
         click.echo(
-            f"Relocation {self.uuid} recorded as FAILURE at step {self._step.value}; "
-            f"continue it with --resume {self.uuid}",
+            f"Relocation {self.uuid} recorded as FAILURE at step {self._step.value}; {hint}",
             err=True,
         )
 

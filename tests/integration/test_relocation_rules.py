@@ -360,6 +360,33 @@ def test_dry_run_plans_every_collision_and_writes_nothing(pair, tmp_path):
     assert _reconciliation(findings, "sentry.organizationmember")["inserted"] == 1
 
 
+def test_global_dry_run_plans_against_empty_silos_and_changes_nothing(pair, tmp_path):
+    records = [user(1, "alice"), org(1, "acme"), project(1, 1, "web"), member(1, 1, 1)]
+    _import(pair, tmp_path, "global", records)
+    before = [
+        pair.query("control", "SELECT id, username FROM auth_user ORDER BY id"),
+        pair.query("region", "SELECT id, slug FROM sentry_organization ORDER BY id"),
+        pair.query("region", "SELECT id, slug FROM sentry_project ORDER BY id"),
+        pair.count("control", "sentry_controlimportchunk"),
+        pair.count("region", "sentry_regionimportchunk"),
+    ]
+    # The real run would clear both silos first, so the plan has no collision: every record
+    # inserted under its own pk, although the same pks and names are in the silos now.
+    proc, findings = _import(pair, tmp_path, "global", records, "--dry-run", name="dry.json")
+    assert "Plan (dry run, nothing written):" in proc.stdout
+    assert "collision:" not in proc.stdout
+    for model in ("sentry.user", "sentry.organization", "sentry.project"):
+        assert _reconciliation(findings, model)["inserted"] == 1
+    after = [
+        pair.query("control", "SELECT id, username FROM auth_user ORDER BY id"),
+        pair.query("region", "SELECT id, slug FROM sentry_organization ORDER BY id"),
+        pair.query("region", "SELECT id, slug FROM sentry_project ORDER BY id"),
+        pair.count("control", "sentry_controlimportchunk"),
+        pair.count("region", "sentry_regionimportchunk"),
+    ]
+    assert after == before
+
+
 def test_natural_key_user_references_of_older_exports_resolve(pair, tmp_path):
     records = [
         user(1, "alice"),

@@ -17,14 +17,28 @@ def do_clear_models(app_label: str) -> dict[str, int]:
     """
     models = silo_models(app_label)
     alias = models[0]._base_manager.db if models else "default"
-    connection = connections[alias]
-    tables = [m._meta.db_table for m in models]
     with transaction.atomic(using=alias):
         counts = {m._meta.db_table: m._base_manager.count() for m in models}
-        statements = connection.ops.sql_flush(
-            no_style(), tables, reset_sequences=True, allow_cascade=True
-        )
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(sql)
+        flush_tables(app_label)
     return counts
+
+
+def flush_tables(app_label: str) -> None:
+    """Empty every table of the silo's app and reset id sequences, in the caller's transaction.
+
+    A Global dry run calls this inside each batch's rolled-back transaction, so the batch is
+    planned against empty silos, as the real run (which clears first) would write it.
+    """
+    models = silo_models(app_label)
+    if not models:
+        return
+    connection = connections[models[0]._base_manager.db]
+    statements = connection.ops.sql_flush(
+        no_style(),
+        [m._meta.db_table for m in models],
+        reset_sequences=True,
+        allow_cascade=True,
+    )
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)

@@ -23,6 +23,7 @@ from shared.backup.errors import (
 from shared.backup.filters import Filter
 from shared.backup.flags import ImportFlags
 from shared.backup.orm.chunk_store import find_chunk, save_chunk
+from shared.backup.orm.clearing import flush_tables
 from shared.backup.orm.registry import RelocatableModel, SiloRegistry
 from shared.backup.orm.writer import BatchContext, write_batch
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
@@ -96,6 +97,9 @@ def _write_chunk(
 ) -> ImportChunk:
     """One attempt: the batch and its chunk row in one transaction (rolled back in a dry run)."""
     with transaction.atomic(using=chunk_model._default_manager.db):
+        if request.flags.dry_run and request.scope is OperationScope.GLOBAL:
+            # The real run clears the silos first; plan the batch against empty tables.
+            flush_tables(chunk_model._meta.app_label)
         outcome = write_batch(rm, raw, request.min_ordinal, ctx)
         chunk = ImportChunk(
             import_uuid=request.flags.import_uuid,
