@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -89,5 +90,21 @@ def reported(printer: Printer, findings_file: Path | None, what: str) -> Iterato
         write_findings(findings_file, findings)
         reason = f" [{exc.reason}]" if isinstance(exc, RpcError) and exc.reason else ""
         printer.echo(f"{what} failed{reason}: {redact_text(exc.message)}", err=True)
+        raise SystemExit(1) from None
+    except (click.exceptions.Exit, click.ClickException, click.Abort):
+        raise
+    except Exception as exc:  # a bug still gets a findings entry and one clear line
+        message = f"unexpected {type(exc).__name__}: {redact_text(str(exc))}"
+        findings.append(
+            Finding(
+                kind=FindingKind.IMPORT_ERROR,
+                model="",
+                reason=message,
+                finding="UnexpectedError",
+            )
+        )
+        write_findings(findings_file, findings)
+        traceback.print_exc()
+        printer.echo(f"{what} failed ({message}); this is a bug, please report it", err=True)
         raise SystemExit(1) from None
     write_findings(findings_file, findings)
