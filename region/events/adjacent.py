@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db import connection, models
 from django.db.models.functions import Greatest, Least
@@ -25,6 +26,8 @@ from region.events.models import (
 from region.models import Environment, EnvironmentProject
 
 _SEEN = ("first_seen", "last_seen")
+# The two link models with a seen span: release x environment per organization and per project.
+_Link = TypeVar("_Link", ReleaseEnvironment, ReleaseProjectEnvironment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +90,27 @@ def link_environments_to_projects(links: Iterable[tuple[int, int]]) -> None:
 
 def link_releases_to_environments(seen: Mapping[tuple[int, int, int], SeenSpan]) -> None:
     """Create missing (organization, release, environment) links; widen their seen span."""
+    _link_seen(ReleaseEnvironment, "organization_id", seen)
+
+
+def link_releases_to_project_environments(seen: Mapping[tuple[int, int, int], SeenSpan]) -> None:
+    """Create missing (project, release, environment) links; widen their seen span."""
+    _link_seen(ReleaseProjectEnvironment, "project_id", seen)
+
+
+def _link_seen(
+    model: type[_Link],
+    owner: str,
+    seen: Mapping[tuple[int, int, int], SeenSpan],
+) -> None:
+    """Create missing (owner, release, environment) links of ``model``; widen their seen span."""
     keys = sorted(seen)
     if not keys:
         return
-    ReleaseEnvironment.objects.bulk_create(
+    model.objects.bulk_create(
         [
-            ReleaseEnvironment(
-                organization_id=o,
+            model(
+                **{owner: o},
                 release_id=r,
                 environment_id=e,
                 first_seen=seen[o, r, e].first,
@@ -103,34 +120,10 @@ def link_releases_to_environments(seen: Mapping[tuple[int, int, int], SeenSpan])
         ],
         ignore_conflicts=True,
     )
-    rows = ReleaseEnvironment.objects.filter(
+    rows = model.objects.filter(
         release_id__in={r for _, r, _ in keys}, environment_id__in={e for _, _, e in keys}
-    ).values_list("pk", "organization_id", "release_id", "environment_id", *_SEEN)
-    _widen(ReleaseEnvironment, _spans_to_widen(rows, seen))
-
-
-def link_releases_to_project_environments(seen: Mapping[tuple[int, int, int], SeenSpan]) -> None:
-    """Create missing (project, release, environment) links; widen their seen span."""
-    keys = sorted(seen)
-    if not keys:
-        return
-    ReleaseProjectEnvironment.objects.bulk_create(
-        [
-            ReleaseProjectEnvironment(
-                project_id=p,
-                release_id=r,
-                environment_id=e,
-                first_seen=seen[p, r, e].first,
-                last_seen=seen[p, r, e].last,
-            )
-            for p, r, e in keys
-        ],
-        ignore_conflicts=True,
-    )
-    rows = ReleaseProjectEnvironment.objects.filter(
-        release_id__in={r for _, r, _ in keys}, environment_id__in={e for _, _, e in keys}
-    ).values_list("pk", "project_id", "release_id", "environment_id", *_SEEN)
-    _widen(ReleaseProjectEnvironment, _spans_to_widen(rows, seen))
+    ).values_list("pk", owner, "release_id", "environment_id", *_SEEN)
+    _widen(model, _spans_to_widen(rows, seen))
 
 
 def _spans_to_widen(
