@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
+from typing import TypeVar
 
 from django.db import IntegrityError, transaction
 
@@ -13,7 +14,7 @@ from control.models import (
 )
 from shared.backup.errors import UnknownRegionError
 from shared.backup.ports import OrganizationSlug
-from shared.backup.suffixes import free_suffixed
+from shared.backup.suffixes import candidate_lengths, propose
 
 PRIMARY = OrganizationSlugReservationType.PRIMARY
 SLUG_MAX_LENGTH = 50
@@ -21,6 +22,11 @@ NAME_MAX_LENGTH = 64
 # Two regions reserving the same slug at once: the loser's transaction fails on the unique slug
 # and is simply run again, now seeing the winner's reservation.
 RACE_ATTEMPTS = 5
+# Values per ``IN (...)`` lookup: far below SQLite's bound-parameter cap, so a call with any
+# number of organizations works on both backends (PostgreSQL needs one lookup up to this size).
+LOOKUP_CHUNK = 10_000
+
+_T = TypeVar("_T")
 
 
 def do_bulk_create_organization_slug_reservations(
@@ -32,6 +38,10 @@ def do_bulk_create_organization_slug_reservations(
 
     Idempotent: an organization that already holds a primary reservation keeps it, so replaying
     an import changes nothing. A slug another organization holds, in any region, is suffixed.
+
+    Set-based: whatever the number of organizations, one lookup of existing reservations, one of
+    taken slugs, one per suffix round that still has collisions (usually none or one), one insert
+    of reservations and one upsert of mappings.
     """
     if known_regions and region_name not in known_regions:
         raise UnknownRegionError(region_name, sorted(known_regions))
@@ -45,40 +55,107 @@ def do_bulk_create_organization_slug_reservations(
 
 
 def _reserve(region_name: str, organizations: Sequence[OrganizationSlug]) -> dict[int, str]:
-    ids = [o.organization_id for o in organizations]
+    """One attempt: reuse primary reservations, pick free slugs for the rest, write them all."""
+    unique: dict[int, OrganizationSlug] = {}
+    for org in organizations:
+        unique.setdefault(org.organization_id, org)
     with transaction.atomic():
-        reserved = dict(
+        reserved = _primary_reservations(region_name, unique)
+        wanted = [org for org_id, org in unique.items() if org_id not in reserved]
+        chosen = _free_slugs(wanted)
+        if chosen:
+            _write(region_name, [unique[org_id] for org_id in chosen], chosen)
+    reserved.update(chosen)
+    return {org_id: reserved[org_id] for org_id in unique}
+
+
+def _primary_reservations(region_name: str, org_ids: Iterable[int]) -> dict[int, str]:
+    """The slugs these organizations of the region already hold as primary reservations."""
+    found: dict[int, str] = {}
+    for chunk in _chunks(sorted(org_ids)):
+        found.update(
             OrganizationSlugReservation.objects.filter(
-                region_name=region_name, organization_id__in=ids, reservation_type=PRIMARY
+                region_name=region_name, organization_id__in=chunk, reservation_type=PRIMARY
             ).values_list("organization_id", "slug")
         )
-        wanted = {o.slug for o in organizations if o.organization_id not in reserved}
-        taken = set(
-            OrganizationSlugReservation.objects.filter(slug__in=wanted).values_list(
+    return found
+
+
+def _free_slugs(organizations: Sequence[OrganizationSlug]) -> dict[int, str]:
+    """A free slug per organization: its own (truncated) when nobody holds it, else suffixed.
+
+    Earlier organizations of the call win a shared slug. Every round of suffix candidates is
+    checked against the reservations in one query.
+    """
+    bases = {org.organization_id: org.slug[:SLUG_MAX_LENGTH] for org in organizations}
+    taken = _taken_slugs(set(bases.values()))
+    chosen: dict[int, str] = {}
+    clashing: list[int] = []
+    for org_id, slug in bases.items():
+        if slug in taken:
+            clashing.append(org_id)
+        else:
+            taken.add(slug)
+            chosen[org_id] = slug
+    for length in candidate_lengths():
+        if not clashing:
+            break
+        proposals = {org_id: propose(bases[org_id], length, SLUG_MAX_LENGTH) for org_id in clashing}
+        taken |= _taken_slugs(set(proposals.values()) - taken)
+        clashing = []
+        for org_id, candidate in proposals.items():
+            if candidate in taken:
+                clashing.append(org_id)
+            else:
+                taken.add(candidate)
+                chosen[org_id] = candidate
+    if clashing:
+        raise RuntimeError(f"could not find a free slug for organizations {sorted(clashing)}")
+    return chosen
+
+
+def _taken_slugs(slugs: set[str]) -> set[str]:
+    """Which of ``slugs`` are reserved, by any organization in any region."""
+    taken: set[str] = set()
+    for chunk in _chunks(sorted(slugs)):
+        taken.update(
+            OrganizationSlugReservation.objects.filter(slug__in=chunk).values_list(
                 "slug", flat=True
             )
         )
-        for org in organizations:
-            if org.organization_id in reserved:
-                continue
-            slug = org.slug[:SLUG_MAX_LENGTH]
-            if slug in taken:
-                slug = free_suffixed(slug, SLUG_MAX_LENGTH, lambda c: _is_taken(c, taken))
-            taken.add(slug)
-            OrganizationSlugReservation.objects.create(
-                slug=slug,
-                organization_id=org.organization_id,
-                region_name=region_name,
-                reservation_type=PRIMARY,
-            )
-            OrganizationMapping.objects.update_or_create(
-                region_name=region_name,
-                organization_id=org.organization_id,
-                defaults={"slug": slug, "name": org.name[:NAME_MAX_LENGTH]},
-            )
-            reserved[org.organization_id] = slug
-    return {org_id: reserved[org_id] for org_id in ids}
+    return taken
 
 
-def _is_taken(candidate: str, taken: set[str]) -> bool:
-    return candidate in taken or OrganizationSlugReservation.objects.filter(slug=candidate).exists()
+def _write(
+    region_name: str, organizations: Sequence[OrganizationSlug], slugs: dict[int, str]
+) -> None:
+    """Insert the primary reservations and create or update the mappings, one statement each."""
+    OrganizationSlugReservation.objects.bulk_create(
+        OrganizationSlugReservation(
+            slug=slugs[org.organization_id],
+            organization_id=org.organization_id,
+            region_name=region_name,
+            reservation_type=PRIMARY,
+        )
+        for org in organizations
+    )
+    OrganizationMapping.objects.bulk_create(
+        (
+            OrganizationMapping(
+                region_name=region_name,
+                organization_id=org.organization_id,
+                slug=slugs[org.organization_id],
+                name=org.name[:NAME_MAX_LENGTH],
+            )
+            for org in organizations
+        ),
+        update_conflicts=True,
+        unique_fields=("region_name", "organization_id"),
+        update_fields=("slug", "name"),
+    )
+
+
+def _chunks(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
+    """``values`` in slices of at most LOOKUP_CHUNK."""
+    for start in range(0, len(values), LOOKUP_CHUNK):
+        yield values[start : start + LOOKUP_CHUNK]

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from typing_extensions import override
 
@@ -111,6 +112,8 @@ class User(models.Model):
 
     class Meta:
         db_table = "auth_user"
+        # The case-insensitive username collision lookup compares lower(username).
+        indexes = (models.Index(Lower("username"), name="auth_user_username_lower"),)
 
     @override
     def __str__(self) -> str:
@@ -164,6 +167,8 @@ class Email(models.Model):
 
     class Meta:
         db_table = "sentry_email"
+        # The case-insensitive email collision lookup compares lower(email).
+        indexes = (models.Index(Lower("email"), name="sentry_email_email_lower"),)
 
     @override
     def __str__(self) -> str:

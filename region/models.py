@@ -15,6 +15,7 @@ import uuid
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from typing_extensions import override
 
@@ -55,6 +56,8 @@ class Organization(models.Model):
 
     class Meta:
         db_table = "sentry_organization"
+        # The case-insensitive slug collision lookup compares lower(slug).
+        indexes = (models.Index(Lower("slug"), name="sentry_org_slug_lower"),)
 
     @override
     def __str__(self) -> str:
