@@ -69,7 +69,7 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
         metavar="UUID",
         help="Continue a failed or interrupted import (same file and scope; options reused).",
     )
-    @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10000))
+    @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 10000))
     def command(
         src: Path,
         findings_file: Path | None,

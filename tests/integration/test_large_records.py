@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.integration.conftest import SiloPair, run_cli, write_export
 from tests.support.records import option
 
-# 40 options of ~1.8 MB each: ~72 MB in one 500-record batch, above the 64 MiB message limit.
+# 40 options of ~1.8 MB each: ~72 MB in one batch by count, above the 64 MiB message limit.
 RECORDS = 40
 HALF = 900_000
 

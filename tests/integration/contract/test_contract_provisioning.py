@@ -27,7 +27,9 @@ def _organization_ids(run_id: str, count: int) -> list[int]:
 def test_slug_reservation_keeps_a_fresh_slug_and_suffixes_a_colliding_one(
     provisioning, target, run_id
 ):
-    case = render(golden("provisioning"), run=run_id)
+    # Slugs are global across regions: each region's run needs its own, or the second region
+    # finds the first one's "fresh" slug taken and (rightly) suffixes it.
+    case = render(golden("provisioning"), run=f"{run_id}-{target.region_name}")
     fresh_id, colliding_id = _organization_ids(run_id, 2)
     fresh = OrganizationSlug(fresh_id, case["fresh"]["slug"], case["fresh"]["name"])
     reserved = provisioning.bulk_create_organization_slug_reservations(
