@@ -18,6 +18,7 @@ import json
 import random
 import sys
 import uuid
+from ipaddress import IPv4Address
 from typing import Any
 
 Record = dict[str, Any]
@@ -165,7 +166,8 @@ def _users(b: _Builder, count: int) -> list[int]:
                 "sentry.userip",
                 {
                     "user": pk,
-                    "ip_address": f"192.0.2.{10 * i + n + 1}",
+                    # 192.0.2.x for the first 25 users, then onwards (valid for any count).
+                    "ip_address": str(IPv4Address("192.0.2.0") + 10 * i + n + 1),
                     "country_code": "AT" if n == 0 else None,
                     "region_code": "9" if n == 0 else None,
                     "first_seen": b.ts(),
