@@ -18,7 +18,13 @@ from region.cli.settings import load_endpoints
 from region.cli.wiring import connect
 from shared.backup.filters import Filter
 from shared.backup.import_filters import org_slug_filters, username_filters
-from shared.backup.imports import ImportReport, ImportRun, plan_import, run_import
+from shared.backup.imports import (
+    DEFAULT_BATCH_SIZE,
+    ImportReport,
+    ImportRun,
+    plan_import,
+    run_import,
+)
 from shared.backup.progress import ProgressFanout
 from shared.backup.scopes import OperationScope
 from shared.backup.streaming import ExportContents, read_export
@@ -69,7 +75,12 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
         metavar="UUID",
         help="Continue a failed or interrupted import (same file and scope; options reused).",
     )
-    @click.option("--batch-size", default=2000, show_default=True, type=click.IntRange(1, 10000))
+    @click.option(
+        "--batch-size",
+        default=DEFAULT_BATCH_SIZE,
+        show_default=True,
+        type=click.IntRange(1, 10000),
+    )
     def command(
         src: Path,
         findings_file: Path | None,

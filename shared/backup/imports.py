@@ -32,7 +32,7 @@ from shared.backup.validation import validate_contents
 ORGANIZATION = ModelName("sentry.organization")
 # Imported after slugs are reserved globally, because new tokens are minted from the final slug.
 DEFERRED_MODELS = (ModelName("sentry.orgauthtoken"),)
-DEFAULT_BATCH_SIZE = 500
+DEFAULT_BATCH_SIZE = 2000
 # Control chunks whose region replica may be in flight at once.
 MAX_PENDING_REPLICAS = 8
 

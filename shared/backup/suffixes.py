@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 _ALPHABET = string.ascii_lowercase + string.digits
 # (suffix length, attempts) rounds, widening the suffix as the short ones run out.
@@ -24,12 +24,3 @@ def candidate_lengths() -> Iterator[int]:
     for length, attempts in SUFFIX_ROUNDS:
         for _ in range(attempts):
             yield length
-
-
-def free_suffixed(value: str, max_length: int, is_taken: Callable[[str], bool]) -> str:
-    """The first proposed suffixed value that ``is_taken`` does not reject."""
-    for length in candidate_lengths():
-        candidate = propose(value, length, max_length)
-        if not is_taken(candidate):
-            return candidate
-    raise RuntimeError(f"could not find a free variant of {value!r}")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import string
 
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.backup.suffixes import SUFFIX_ROUNDS, candidate_lengths, free_suffixed, propose
+from shared.backup.suffixes import SUFFIX_ROUNDS, candidate_lengths, propose
 
 ALPHABET = set(string.ascii_lowercase + string.digits)
 LENGTHS = [2, 2, 3, 3, 3, 3, 3, *[5] * 20, 12]  # Sentry: 2x2, 5x3, 20x5, 1x12
@@ -30,24 +29,6 @@ def test_propose_fits_max_length_and_starts_with_the_truncated_base_and_a_dash(
     suffix = proposed[len(base) + 1 :]
     assert len(suffix) == length
     assert set(suffix) <= ALPHABET
-
-
-@given(values, st.integers(min_value=14, max_value=128), st.integers(min_value=0, max_value=27))
-def test_free_suffixed_fits_max_length_whichever_round_succeeds(
-    value: str, max_length: int, taken_first: int
-) -> None:
-    calls: list[str] = []
-
-    def is_taken(candidate: str) -> bool:
-        calls.append(candidate)
-        return len(calls) <= taken_first
-
-    result = free_suffixed(value, max_length, is_taken)
-
-    assert result == calls[-1]
-    assert len(calls) == taken_first + 1
-    assert len(result) <= max_length
-    assert result.startswith(value[: max_length - LENGTHS[taken_first] - 1] + "-")
 
 
 def test_propose_keeps_a_short_value_whole() -> None:
@@ -71,26 +52,6 @@ def test_candidate_lengths_follow_sentrys_rounds() -> None:
     assert sum(attempts for _, attempts in SUFFIX_ROUNDS) == 28
 
 
-def test_free_suffixed_widens_the_suffix_as_candidates_are_taken() -> None:
-    seen: list[str] = []
-
-    def is_taken(candidate: str) -> bool:
-        seen.append(candidate)
-        return True
-
-    with pytest.raises(RuntimeError, match="'acme'"):
-        free_suffixed("acme", 50, is_taken)
-
-    assert [len(c) - len("acme-") for c in seen] == LENGTHS
-    assert all(c.startswith("acme-") for c in seen)
-
-
-def test_free_suffixed_returns_the_first_free_candidate() -> None:
-    result = free_suffixed("acme", 50, lambda candidate: False)
-
-    assert re.fullmatch(r"acme-[a-z0-9]{2}", result)
-
-
 @given(values, st.sampled_from(sorted(set(LENGTHS))), st.integers(min_value=3, max_value=13))
 def test_propose_shortens_the_suffix_when_max_length_leaves_no_room_for_it(
     value: str, length: int, max_length: int
@@ -105,17 +66,3 @@ def test_propose_shortens_the_suffix_when_max_length_leaves_no_room_for_it(
         and set(proposed[len(proposed) - size :]) <= ALPHABET
     ]
     assert fits, f"{proposed!r} is not a truncated {value!r} plus '-' and a suffix"
-
-
-@given(values, st.integers(min_value=3, max_value=13), st.integers(min_value=0, max_value=27))
-def test_free_suffixed_fits_a_short_max_length_in_every_round(
-    value: str, max_length: int, taken_first: int
-) -> None:
-    calls = 0
-
-    def is_taken(candidate: str) -> bool:
-        nonlocal calls
-        calls += 1
-        return calls <= taken_first
-
-    assert len(free_suffixed(value, max_length, is_taken)) <= max_length
