@@ -27,6 +27,7 @@ from shared.backup.imports import DEFERRED_MODELS, ImportTargets
 from shared.backup.model_names import ModelName
 from shared.backup.pk_map import PrimaryKeyMap
 from shared.backup.ports import ModelSink, OrganizationSlug, SlugReserver
+from shared.backup.redaction import redact_text
 from shared.backup.relocation_records import (
     ModelProgress,
     RelocationProgress,
@@ -76,11 +77,12 @@ def admitted_rows(contents: ExportContents, graph: DependencyGraph, scope: Opera
 
 
 def failure_reason(exc: BaseException) -> str:
-    """What to record as a failed import's reason: the error's message, never a traceback."""
+    """What to record as a failed import's reason: the error's message (secrets masked, as on
+    the terminal), never a traceback."""
     if isinstance(exc, RpcError):
-        return str(exc)
+        return redact_text(str(exc))
     if isinstance(exc, RelocationError):
-        return exc.message
+        return redact_text(exc.message)
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted"
     return f"unexpected {type(exc).__name__}"
