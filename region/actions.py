@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from django.db import transaction
 from django.utils import timezone
@@ -131,19 +131,3 @@ def list_relocations(limit: int = 0) -> list[RecordValue]:
     """Import records, most recently created first (all of them when ``limit`` is 0)."""
     rows = RelocationRecord.objects.order_by("-date_added", "uuid")
     return [_value(row) for row in (rows[:limit] if limit > 0 else rows)]
-
-
-def do_clear_region_models(clear: Callable[[], dict[str, int]]) -> dict[str, int]:
-    """Run ``clear`` (which empties every region table) but keep the imports' records.
-
-    Why: a Global import clears the region after its record was started, and the record must
-    outlive the clearing it describes. One transaction, so a failure keeps every row.
-    """
-    with transaction.atomic():
-        kept = list(RelocationRecord.objects.all())
-        counts = clear()
-        # Rows still there (the silo held chunks of a resumed import, so nothing was cleared)
-        # stay as they are.
-        RelocationRecord.objects.bulk_create(kept, ignore_conflicts=True)
-    counts.pop(RelocationRecord._meta.db_table, None)
-    return counts

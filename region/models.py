@@ -443,8 +443,11 @@ class RelocationRecord(models.Model):
     """The record of one import run, keyed by its import uuid (``sentry.relocation``).
 
     Bookkeeping: Excluded, so never exported nor imported, and kept when a Global import clears
-    the region (``region.actions.do_clear_region_models``). Written only over RegionImportService.
+    the region (``relocation_survives_clear``): a record must outlive the clearing it describes.
+    Written only over RegionImportService.
     """
+
+    relocation_survives_clear: ClassVar[bool] = True
 
     relocation: ClassVar[Relocation] = Relocation(
         name="sentry.relocation",

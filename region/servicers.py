@@ -10,7 +10,6 @@ from typing_extensions import override
 from region.actions import (
     RELOCATION_MODEL,
     do_apply_organization_slugs,
-    do_clear_region_models,
     do_record_control_import_chunk_replica,
     do_start_relocation,
     do_update_relocation,
@@ -26,7 +25,6 @@ from shared.backup.relocation_records import RelocationRecord
 from shared.rpc import codecs
 from shared.rpc.gen.relocate.region.v1 import region_import_service_pb2 as pb
 from shared.rpc.gen.relocate.region.v1 import region_import_service_pb2_grpc as pb_grpc
-from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as relocation_pb
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc
 from shared.rpc.relocation_records import (
     decode_progress,
@@ -36,28 +34,6 @@ from shared.rpc.relocation_records import (
 )
 from shared.rpc.relocation_servicer import SERVICE_NAME
 from shared.rpc.silo_process import Registration
-
-
-class RegionRelocationServicer(EventImportingRelocationServicer):
-    """The region's RelocationService: clearing keeps the imports' records."""
-
-    @override
-    def ClearModels(
-        self, request: relocation_pb.ClearModelsRequest, context: grpc.ServicerContext
-    ) -> relocation_pb.ClearModelsResponse:
-        """Delete every row the region owns except the Relocation records."""
-        response: relocation_pb.ClearModelsResponse | None = None
-
-        def clear() -> dict[str, int]:
-            nonlocal response
-            response = super(RegionRelocationServicer, self).ClearModels(request, context)
-            return dict(response.deleted_rows)
-
-        deleted = do_clear_region_models(clear)
-        assert response is not None  # noqa: S101  (clear() ran or raised)
-        if response.resumed:
-            return response
-        return relocation_pb.ClearModelsResponse(deleted_rows=deleted)
 
 
 def _not_found(context: grpc.ServicerContext, uuid: str) -> None:
@@ -145,7 +121,9 @@ class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
 def registrations() -> tuple[list[Registration], list[str]]:
     """The region's services and their names (for health checking)."""
     registry = build_registry(settings.RELOCATE_SILO, Silo.REGION)
-    relocation = RegionRelocationServicer(registry, RegionImportChunk, settings.RELOCATE_SILO)
+    relocation = EventImportingRelocationServicer(
+        registry, RegionImportChunk, settings.RELOCATE_SILO
+    )
     region_import = RegionImportServicer()
     events, events_name = event_registration()
     return (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.management.color import no_style
 from django.db import connections, transaction
+from django.db.models import Model
 
 from shared.backup.orm.registry import silo_models
 
@@ -12,10 +13,11 @@ def do_clear_models(app_label: str) -> dict[str, int]:
     """Delete every row of every table of the silo's app and reset id sequences.
 
     Covers the relocatable models and the bookkeeping that describes them (import chunks, org
-    mappings, slug reservations): after a reset none of it refers to anything. Returns the
+    mappings, slug reservations): after a reset none of it refers to anything. Models declaring
+    ``relocation_survives_clear`` are kept. Returns the
     number of rows each table held.
     """
-    models = silo_models(app_label)
+    models = _cleared_models(app_label)
     alias = models[0]._base_manager.db if models else "default"
     with transaction.atomic(using=alias):
         counts = {m._meta.db_table: m._base_manager.count() for m in models}
@@ -29,7 +31,7 @@ def flush_tables(app_label: str) -> None:
     A Global dry run calls this inside each batch's rolled-back transaction, so the batch is
     planned against empty silos, as the real run (which clears first) would write it.
     """
-    models = silo_models(app_label)
+    models = _cleared_models(app_label)
     if not models:
         return
     connection = connections[models[0]._base_manager.db]
@@ -42,3 +44,9 @@ def flush_tables(app_label: str) -> None:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+
+
+def _cleared_models(app_label: str) -> list[type[Model]]:
+    """Every model of the silo's app except those declaring ``relocation_survives_clear`` (the
+    region's import records, which must outlive the clearing they describe)."""
+    return [m for m in silo_models(app_label) if not getattr(m, "relocation_survives_clear", False)]

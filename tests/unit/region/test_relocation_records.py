@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from region.actions import (
-    do_clear_region_models,
     do_start_relocation,
     do_update_relocation,
     get_relocation,
@@ -91,7 +90,7 @@ def test_list_is_most_recent_first_and_limited():
 def test_clearing_the_region_keeps_the_records():
     _start("kept")
     Organization.objects.create(name="Acme", slug="acme")
-    counts = do_clear_region_models(lambda: do_clear_models("region"))
+    counts = do_clear_models("region")
     assert Organization.objects.count() == 0
     assert counts["sentry_organization"] == 1
     assert "sentry_relocation" not in counts
@@ -103,10 +102,3 @@ def test_clearing_the_region_keeps_the_records():
 def test_the_record_is_bookkeeping_never_relocated():
     registry = build_registry("region", Silo.REGION)
     assert "sentry.relocation" not in {str(d.name) for d in registry.descriptors()}
-
-
-def test_clearing_that_was_skipped_for_a_resumed_import_keeps_the_records_as_they_are():
-    _start("resumed")
-    counts = do_clear_region_models(dict)
-    assert counts == {}
-    assert [r.uuid for r in list_relocations()] == ["resumed"]
