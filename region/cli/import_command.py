@@ -148,7 +148,7 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
                             graph=silos.graph,
                             run=run,
                             warnings=warnings,
-                            targets=recorder.targets(silos.import_targets(endpoints.region_name)),
+                            targets=silos.import_targets(endpoints.region_name),
                             progress=ProgressFanout([display, recorder]),
                         )
             findings.extend([*report.findings, *report.reconciliation()])

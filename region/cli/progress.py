@@ -34,6 +34,7 @@ from typing_extensions import override
 
 from shared.backup.model_names import ModelName
 from shared.backup.progress import NoProgress, Progress
+from shared.backup.relocation_records import RelocationStep
 
 Clock = Callable[[], float]
 
@@ -68,6 +69,9 @@ class LiveProgress:
         )
         self._tasks: dict[ModelName, TaskID] = {}
         self._started = False
+
+    def step(self, step: RelocationStep) -> None:
+        """Steps are not shown: the per-model lines tell the story."""
 
     def begin(self, model: ModelName, total: int) -> None:
         """Add the model's line (an unknown total, 0, shows a pulsing bar)."""
@@ -112,6 +116,9 @@ class LineProgress:
         self._out = out
         self._clock = clock
         self._timings: dict[ModelName, _Timing] = {}
+
+    def step(self, step: RelocationStep) -> None:
+        """Steps are not shown: the per-model lines tell the story."""
 
     def begin(self, model: ModelName, total: int) -> None:
         """Start the model's clock."""

@@ -12,21 +12,15 @@ import contextlib
 import dataclasses
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import click
 
 from region.cli.resume import ImportOptions
-from shared.backup.chunks import ImportChunk
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.errors import RelocationError
-from shared.backup.filters import Filter
-from shared.backup.flags import ImportFlags
-from shared.backup.imports import DEFERRED_MODELS, ImportTargets
 from shared.backup.model_names import ModelName
-from shared.backup.pk_map import PrimaryKeyMap
-from shared.backup.ports import ModelSink, OrganizationSlug, SlugReserver
 from shared.backup.redaction import redact_text
 from shared.backup.relocation_records import (
     ModelProgress,
@@ -135,10 +129,7 @@ class ImportRecorder:
 
     # The engine's Progress protocol.
     def begin(self, model: ModelName, total: int) -> None:
-        """A model starts: the step becomes importing (or deferred, after slugs)."""
-        self._step = (
-            RelocationStep.DEFERRED if model in DEFERRED_MODELS else RelocationStep.IMPORTING
-        )
+        """A model starts."""
         self._models[str(model)] = ModelProgress(str(model), 0, total)
         self.push(force=False)
 
@@ -186,68 +177,6 @@ class ImportRecorder:
         click.echo(
             f"Relocation {self.uuid} recorded as FAILURE at step {self._step.value}; {hint}",
             err=True,
-        )
-
-    def targets(self, targets: ImportTargets) -> ImportTargets:
-        """``targets`` whose clearing and slug reservation record their step first."""
-        if self._ledger is None:
-            return targets
-        return dataclasses.replace(
-            targets,
-            sinks={silo: _ClearingSink(sink, self) for silo, sink in targets.sinks.items()},
-            slugs=_SlugStep(targets.slugs, self),
-        )
-
-
-class _ClearingSink:
-    """A ModelSink whose clear_models first records the clearing step."""
-
-    def __init__(self, sink: ModelSink, recorder: ImportRecorder) -> None:
-        self._sink = sink
-        self._recorder = recorder
-
-    def import_by_model(
-        self,
-        *,
-        model: str,
-        scope: OperationScope,
-        flags: ImportFlags,
-        filters: Sequence[Filter],
-        pk_map: PrimaryKeyMap,
-        records_json: bytes,
-        min_ordinal: int,
-    ) -> tuple[ImportChunk, bool]:
-        """Forward."""
-        return self._sink.import_by_model(
-            model=model,
-            scope=scope,
-            flags=flags,
-            filters=filters,
-            pk_map=pk_map,
-            records_json=records_json,
-            min_ordinal=min_ordinal,
-        )
-
-    def clear_models(self, *, import_uuid: str) -> dict[str, int]:
-        """Record the step, then forward."""
-        self._recorder.step(RelocationStep.CLEARING)
-        return self._sink.clear_models(import_uuid=import_uuid)
-
-
-class _SlugStep:
-    """A SlugReserver that first records the slugs step."""
-
-    def __init__(self, slugs: SlugReserver, recorder: ImportRecorder) -> None:
-        self._slugs = slugs
-        self._recorder = recorder
-
-    def bulk_create_organization_slug_reservations(
-        self, *, region_name: str, organizations: Sequence[OrganizationSlug]
-    ) -> dict[int, str]:
-        """Record the step, then forward."""
-        self._recorder.step(RelocationStep.SLUGS)
-        return self._slugs.bulk_create_organization_slug_reservations(
-            region_name=region_name, organizations=organizations
         )
 
 

@@ -24,6 +24,7 @@ from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.ports import ModelSink, OrganizationSlug, RegionImportSteps, SlugReserver
 from shared.backup.progress import NoProgress, Progress
 from shared.backup.references import check_references
+from shared.backup.relocation_records import RelocationStep
 from shared.backup.scopes import OperationScope
 from shared.backup.spool import Record, SpooledRecords
 from shared.backup.streaming import ExportContents
@@ -137,17 +138,21 @@ def run_import(
     report = ImportReport(findings=list(warnings))
     progress = progress or NoProgress()
     if run.scope is OperationScope.GLOBAL and not run.flags.dry_run:
+        progress.step(RelocationStep.CLEARING)
         for sink in targets.sinks.values():
             report.cleared |= sink.clear_models(import_uuid=run.flags.import_uuid)
     order = [m for m in graph.sorted_models() if m not in DEFERRED_MODELS]
     deferred = [m for m in graph.sorted_models() if m in DEFERRED_MODELS]
     replicas = _Replicas(targets.region)
     try:
+        progress.step(RelocationStep.IMPORTING)
         for model in order:
             _import_model(contents, graph.get(model), run, targets, report, progress, replicas)
         replicas.drain()
         if not run.flags.dry_run:
+            progress.step(RelocationStep.SLUGS)
             _reserve_slugs(contents, targets, report)
+        progress.step(RelocationStep.DEFERRED)
         for model in deferred:
             _import_model(contents, graph.get(model), run, targets, report, progress, replicas)
         replicas.drain()

@@ -1,4 +1,5 @@
-"""Progress events of an import or export, per model: the one hook displays and records use.
+"""Progress events of an import or export (its steps, and rows per model): the one hook
+displays and records use.
 
 The engine reports; listeners decide what to do (a live display on a terminal, one line per model
 off a terminal, a Relocation record's progress column). ``Progress`` is a protocol so listeners
@@ -11,10 +12,14 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from shared.backup.model_names import ModelName
+from shared.backup.relocation_records import RelocationStep
 
 
 class Progress(Protocol):
-    """Receives per-model progress events, in order: begin, advance*, end."""
+    """Receives an import's steps and per-model progress events (begin, advance*, end)."""
+
+    def step(self, step: RelocationStep) -> None:
+        """The import enters ``step`` (clearing, importing, slugs, deferred)."""
 
     def begin(self, model: ModelName, total: int) -> None:
         """``model`` starts; ``total`` rows are expected (0 when unknown, as in an export)."""
@@ -28,6 +33,9 @@ class Progress(Protocol):
 
 class NoProgress:
     """Ignores every event (``--silent``, tests, library callers)."""
+
+    def step(self, step: RelocationStep) -> None:
+        """Ignore."""
 
     def begin(self, model: ModelName, total: int) -> None:
         """Ignore."""
@@ -44,6 +52,11 @@ class ProgressFanout:
 
     def __init__(self, listeners: Sequence[Progress]) -> None:
         self._listeners = tuple(listeners)
+
+    def step(self, step: RelocationStep) -> None:
+        """Forward."""
+        for listener in self._listeners:
+            listener.step(step)
 
     def begin(self, model: ModelName, total: int) -> None:
         """Forward."""

@@ -9,9 +9,7 @@ import pytest
 
 from region.cli.relocation_record import PROGRESS_INTERVAL_S, recorded_import
 from region.cli.resume import ImportOptions, ResumeRefusedError, resume_options
-from shared.backup.descriptors import Silo
 from shared.backup.errors import BrokenReferenceError
-from shared.backup.imports import ImportTargets
 from shared.backup.model_names import ModelName
 from shared.backup.relocation_records import (
     RelocationRecord,
@@ -72,10 +70,12 @@ def test_progress_is_sent_at_most_once_per_interval_and_at_each_model_end():
     ledger, clock = FakeLedger(), FakeClock()
     with _recorded(ledger, clock) as recorder:
         recorder.set_total(30)
+        recorder.step(RelocationStep.IMPORTING)
         recorder.begin(USER, 30)
         for _ in range(5):
             recorder.advance(USER, 2)
-        assert len(ledger.updates) == 1  # the begin; advances within the interval are held
+        # The step and the begin; advances within the interval are held.
+        assert len(ledger.updates) == 2
         clock.now += PROGRESS_INTERVAL_S
         recorder.advance(USER, 2)
         assert ledger.updates[-1]["progress"].rows_done == 12
@@ -92,40 +92,25 @@ def test_progress_is_sent_at_most_once_per_interval_and_at_each_model_end():
     assert final["progress"].models[0].rows_total == 30
 
 
-def test_deferred_models_and_wrapped_targets_record_their_steps():
+def test_each_step_the_engine_reports_is_recorded_once_in_order():
     ledger, clock = FakeLedger(), FakeClock()
-
-    class Sink:
-        def import_by_model(self, **kwargs):
-            raise NotImplementedError
-
-        def clear_models(self, *, import_uuid):
-            return {"t": 1}
-
-    class Region:
-        def record_control_import_chunk_replica(self, *, chunk):
-            raise NotImplementedError
-
-        def apply_organization_slugs(self, *, slugs):
-            raise NotImplementedError
-
-    class Slugs:
-        def bulk_create_organization_slug_reservations(self, *, region_name, organizations):
-            return {1: "acme"}
-
     with _recorded(ledger, clock) as recorder:
-        targets = recorder.targets(
-            ImportTargets(
-                sinks={Silo.CONTROL: Sink()}, region=Region(), slugs=Slugs(), region_name="r"
-            )
-        )
-        assert targets.sinks[Silo.CONTROL].clear_models(import_uuid="u") == {"t": 1}
-        assert targets.slugs.bulk_create_organization_slug_reservations(
-            region_name="r", organizations=[]
-        ) == {1: "acme"}
-        recorder.begin(TOKEN, 1)
-    steps = [u.get("step") for u in ledger.updates]
-    assert steps[:3] == [RelocationStep.CLEARING, RelocationStep.SLUGS, RelocationStep.DEFERRED]
+        for step in (
+            RelocationStep.CLEARING,
+            RelocationStep.IMPORTING,
+            RelocationStep.IMPORTING,
+            RelocationStep.SLUGS,
+            RelocationStep.DEFERRED,
+        ):
+            recorder.step(step)
+    steps = [u["step"] for u in ledger.updates if "step" in u]
+    assert steps == [
+        RelocationStep.CLEARING,
+        RelocationStep.IMPORTING,
+        RelocationStep.SLUGS,
+        RelocationStep.DEFERRED,
+        RelocationStep.DONE,
+    ]
 
 
 def test_a_failure_is_recorded_with_its_reason_and_reraised():
