@@ -1,0 +1,7 @@
+"""Control-silo models, one module per subject; importing the package registers them all.
+
+New subjects go in their own module here, re-exported below, so that
+``from control.models import X`` keeps working and Django sees every model of the app.
+"""
+
+from control.models.core import *  # noqa: F403

@@ -1,0 +1,7 @@
+"""Region-silo models, one module per subject; importing the package registers them all.
+
+New subjects go in their own module here, re-exported below, so that
+``from region.models import X`` keeps working and Django sees every model of the app.
+"""
+
+from region.models.core import *  # noqa: F403
