@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from typing import TypeVar
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count
 
 from control.models import (
     OrganizationMapping,
     OrganizationSlugReservation,
     OrganizationSlugReservationType,
 )
-from shared.backup.errors import UnknownRegionError
+from shared.backup.errors import SharedControlClearError, UnknownRegionError
 from shared.backup.ports import OrganizationSlug
 from shared.backup.suffixes import candidate_lengths, propose
 
@@ -52,6 +53,44 @@ def do_bulk_create_organization_slug_reservations(
             if attempt == RACE_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
+
+
+def check_global_clear(region_name: str, known_regions: Collection[str] = ()) -> None:
+    """Refuse to clear control for a Global import into ``region_name`` while other regions
+    hold organizations (their members, tokens and slugs refer to control's rows).
+
+    Runs inside the clear's transaction: on PostgreSQL it first locks the mapping and
+    reservation tables against writers, so no region can gain an organization between this
+    check and the clear's commit (SQLite transactions here are already exclusive). An empty
+    ``region_name`` counts every region with organizations as another region.
+    """
+    if region_name and known_regions and region_name not in known_regions:
+        raise UnknownRegionError(region_name, sorted(known_regions))
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"LOCK TABLE {OrganizationMapping._meta.db_table}, "
+                f"{OrganizationSlugReservation._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
+            )
+    occupied = organizations_by_region(exclude=region_name)
+    if occupied:
+        raise SharedControlClearError(region_name or "(unnamed)", occupied)
+
+
+def organizations_by_region(exclude: str = "") -> dict[str, int]:
+    """How many organizations each region holds, as control's mappings and slug reservations
+    record them (the larger of the two counts), leaving out region ``exclude``."""
+    counts: dict[str, int] = {}
+    for model in (OrganizationMapping, OrganizationSlugReservation):
+        rows = (
+            model.objects.exclude(region_name=exclude)
+            .values("region_name")
+            .annotate(n=Count("organization_id", distinct=True))
+            .values_list("region_name", "n")
+        )
+        for name, n in rows:
+            counts[name] = max(counts.get(name, 0), n)
+    return dict(sorted(counts.items()))
 
 
 def _reserve(region_name: str, organizations: Sequence[OrganizationSlug]) -> dict[int, str]:

@@ -8,7 +8,7 @@ import grpc
 from django.conf import settings
 from typing_extensions import override
 
-from control.actions import do_bulk_create_organization_slug_reservations
+from control.actions import check_global_clear, do_bulk_create_organization_slug_reservations
 from control.models import ControlImportChunk
 from shared.backup.descriptors import Silo
 from shared.backup.orm.registry import build_registry
@@ -46,7 +46,13 @@ class OrganizationProvisioningServicer(pb_grpc.OrganizationProvisioningServiceSe
 def registrations() -> tuple[list[Registration], list[str]]:
     """Control's services and their names (for health checking)."""
     registry = build_registry(settings.RELOCATE_SILO, Silo.CONTROL)
-    relocation = RelocationServicer(registry, ControlImportChunk, settings.RELOCATE_SILO)
+    regions = frozenset(settings.RELOCATE_REGIONS)
+    relocation = RelocationServicer(
+        registry,
+        ControlImportChunk,
+        settings.RELOCATE_SILO,
+        clear_guard=lambda region_name: check_global_clear(region_name, regions),
+    )
     provisioning = OrganizationProvisioningServicer(settings.RELOCATE_REGIONS)
     return (
         [

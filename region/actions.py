@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from region.models import ControlImportChunkReplica, Organization, RelocationRecord
 from shared.backup.chunks import ImportChunk
-from shared.backup.errors import ImportUuidRequiredError
+from shared.backup.errors import ImportUuidRequiredError, WrongRegionClearError
 from shared.backup.orm.chunk_store import save_chunk_if_absent
 from shared.backup.relocation_records import (
     RelocationProgress,
@@ -22,6 +22,12 @@ from shared.backup.relocation_records import (
 from shared.backup.scopes import OperationScope
 
 RELOCATION_MODEL = "sentry.relocation"
+
+
+def check_region_clear(own_name: str, requested: str) -> None:
+    """Refuse to clear this region for a Global import aimed at another region's name."""
+    if requested and requested != own_name:
+        raise WrongRegionClearError(own_name, requested)
 
 
 def do_record_control_import_chunk_replica(chunk: ImportChunk) -> bool:

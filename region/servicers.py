@@ -9,6 +9,7 @@ from typing_extensions import override
 
 from region.actions import (
     RELOCATION_MODEL,
+    check_region_clear,
     do_apply_organization_slugs,
     do_record_control_import_chunk_replica,
     do_start_relocation,
@@ -121,8 +122,12 @@ class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
 def registrations() -> tuple[list[Registration], list[str]]:
     """The region's services and their names (for health checking)."""
     registry = build_registry(settings.RELOCATE_SILO, Silo.REGION)
+    own_name = settings.RELOCATE_REGION_NAME
     relocation = EventImportingRelocationServicer(
-        registry, RegionImportChunk, settings.RELOCATE_SILO
+        registry,
+        RegionImportChunk,
+        settings.RELOCATE_SILO,
+        clear_guard=lambda requested: check_region_clear(own_name, requested),
     )
     region_import = RegionImportServicer()
     events, events_name = event_registration()

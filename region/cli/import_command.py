@@ -22,6 +22,7 @@ from shared.backup.imports import (
     DEFAULT_BATCH_SIZE,
     ImportReport,
     ImportRun,
+    check_global_clear,
     plan_import,
     run_import,
 )
@@ -128,6 +129,9 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
                         contents = read_export(stream, str(src), lambda m: m in silos.graph)
                     with contents, progress_display(silent=silent) as display:
                         warnings = plan_import(contents, silos.graph, strict=options.strict)
+                        targets = silos.import_targets(endpoints.region_name)
+                        if scope is OperationScope.GLOBAL:
+                            check_global_clear(targets, flags.import_uuid)
                         if (
                             scope is OperationScope.GLOBAL
                             and not dry_run
@@ -148,7 +152,7 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
                             graph=silos.graph,
                             run=run,
                             warnings=warnings,
-                            targets=silos.import_targets(endpoints.region_name),
+                            targets=targets,
                             progress=ProgressFanout([display, recorder]),
                         )
             findings.extend([*report.findings, *report.reconciliation()])

@@ -232,6 +232,38 @@ class DecryptionError(RelocationError):
         super().__init__(f"cannot decrypt: {reason}")
 
 
+class SharedControlClearError(RelocationError):
+    """A Global import would clear the control silo that other regions' data refers to.
+
+    Why: control is shared by every region it serves. Clearing it for a Global import aimed at
+    one region deletes the users, mappings and slugs that the other regions' organizations,
+    members and tokens refer to (Sentry allows a Global import into a single-region install only).
+    """
+
+    def __init__(self, region: str, occupied: dict[str, int]) -> None:
+        others = ", ".join(f"{name!r} ({n} organization(s))" for name, n in occupied.items())
+        super().__init__(
+            f"refusing a Global import into region {region!r}: it would clear the control silo, "
+            f"which also serves region(s) {others}; import into a shared control with "
+            "`relocate import organizations`, `import users` and `import config` instead, or "
+            "empty the other regions first",
+            region=region,
+            occupied_regions=",".join(occupied),
+        )
+
+
+class WrongRegionClearError(RelocationError):
+    """A region was asked to clear itself for an import aimed at another region."""
+
+    def __init__(self, region: str, requested: str) -> None:
+        super().__init__(
+            f"region {region!r} refuses to clear for a Global import aimed at region "
+            f"{requested!r}; point the importer at that region's silo",
+            region=region,
+            requested_region=requested,
+        )
+
+
 class UnknownRegionError(RelocationError):
     """A region name control is not configured with."""
 

@@ -133,14 +133,19 @@ def run_import(
     """Import every admitted model in dependency order; return the report.
 
     ``contents`` must have passed ``plan_import``. A Global import clears both silos first
-    (unless it is a dry run). Orgs' slugs are reserved in control before deferred models.
+    (unless it is a dry run), control first, after both agreed to it (``check_global_clear``).
+    Orgs' slugs are reserved in control before deferred models.
     """
     report = ImportReport(findings=list(warnings))
     progress = progress or NoProgress()
-    if run.scope is OperationScope.GLOBAL and not run.flags.dry_run:
-        progress.step(RelocationStep.CLEARING)
-        for sink in targets.sinks.values():
-            report.cleared |= sink.clear_models(import_uuid=run.flags.import_uuid)
+    if run.scope is OperationScope.GLOBAL:
+        check_global_clear(targets, run.flags.import_uuid)
+        if not run.flags.dry_run:
+            progress.step(RelocationStep.CLEARING)
+            for sink in _clearing_order(targets):
+                report.cleared |= sink.clear_models(
+                    import_uuid=run.flags.import_uuid, region_name=targets.region_name
+                )
     order = [m for m in graph.sorted_models() if m not in DEFERRED_MODELS]
     deferred = [m for m in graph.sorted_models() if m in DEFERRED_MODELS]
     replicas = _Replicas(targets.region)
@@ -162,6 +167,27 @@ def run_import(
         if counts.unaccounted:
             raise UnaccountedRecordsError(model, counts.unaccounted)
     return report
+
+
+def check_global_clear(targets: ImportTargets, import_uuid: str) -> None:
+    """Ask every silo whether it would let a Global import into ``targets.region_name`` clear
+    it; raise the first refusal. Changes nothing (a dry run and the CLI's prompt call it).
+
+    Why: control is shared by every region it serves, so clearing it for one region's Global
+    import deletes what the other regions' organizations refer to. Each silo decides again,
+    atomically, when the real clear comes.
+    """
+    for sink in _clearing_order(targets):
+        sink.clear_models(
+            import_uuid=import_uuid, region_name=targets.region_name, validate_only=True
+        )
+
+
+def _clearing_order(targets: ImportTargets) -> list[ModelSink]:
+    """Control first: it is the silo that may refuse, and a refusal must leave the region as it
+    was."""
+    order = (Silo.CONTROL, Silo.REGION)
+    return [targets.sinks[silo] for silo in order if silo in targets.sinks]
 
 
 class _Replicas:

@@ -39,9 +39,13 @@ class ModelSink(Protocol):
         """Import one batch; return its chunk and whether it was a replay."""
         ...
 
-    def clear_models(self, *, import_uuid: str) -> dict[str, int]:
-        """Delete every row the silo owns before a Global import, unless it already holds
-        chunks of ``import_uuid`` (a resumed import); return rows deleted per table."""
+    def clear_models(
+        self, *, import_uuid: str, region_name: str, validate_only: bool = False
+    ) -> dict[str, int]:
+        """Delete every row the silo owns before a Global import into ``region_name``, unless
+        it already holds chunks of ``import_uuid`` (a resumed import); return rows deleted per
+        table. Raises when the silo refuses (control shared by regions that hold data, or a
+        region aimed at by another name); ``validate_only`` asks that and deletes nothing."""
         ...
 
 

@@ -173,10 +173,18 @@ class RelocationClient:
         response = self._call("ExportByModel", self._stub.ExportByModel, request)
         return response.records_json, response.next_from_pk
 
-    def clear_models(self, *, import_uuid: str) -> dict[str, int]:
-        """Delete every row the silo owns, unless it holds chunks of ``import_uuid`` already
-        (a resumed import); return rows deleted per table."""
-        request = relocation_pb2.ClearModelsRequest(confirm=True, import_uuid=import_uuid)
+    def clear_models(
+        self, *, import_uuid: str, region_name: str, validate_only: bool = False
+    ) -> dict[str, int]:
+        """Delete every row the silo owns for a Global import into ``region_name``, unless it
+        holds chunks of ``import_uuid`` already (a resumed import); return rows deleted per
+        table. ``validate_only``: only ask whether the silo would allow it (raises if not)."""
+        request = relocation_pb2.ClearModelsRequest(
+            confirm=True,
+            import_uuid=import_uuid,
+            region_name=region_name,
+            validate_only=validate_only,
+        )
         response = self._call("ClearModels", self._stub.ClearModels, request)
         return dict(response.deleted_rows)
 

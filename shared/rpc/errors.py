@@ -69,6 +69,10 @@ class Reason(enum.StrEnum):
     DECRYPTION_FAILED = "DECRYPTION_FAILED"
     # A region name control is not configured with.
     UNKNOWN_REGION = "UNKNOWN_REGION"
+    # A Global import would clear the control silo other regions' organizations refer to.
+    SHARED_CONTROL_IN_USE = "SHARED_CONTROL_IN_USE"
+    # A region was asked to clear itself for an import aimed at another region.
+    WRONG_REGION = "WRONG_REGION"
     # The declared models' dependencies form a cycle.
     DEPENDENCY_CYCLE = "DEPENDENCY_CYCLE"
     # A batch with the same import key was stored with different contents.
@@ -110,6 +114,8 @@ ERROR_TABLE: Final[Mapping[type[domain.RelocationError], tuple[grpc.StatusCode, 
     domain.EncryptionError: (_C.INVALID_ARGUMENT, Reason.ENCRYPTION_FAILED),
     domain.DecryptionError: (_C.INVALID_ARGUMENT, Reason.DECRYPTION_FAILED),
     domain.UnknownRegionError: (_C.FAILED_PRECONDITION, Reason.UNKNOWN_REGION),
+    domain.SharedControlClearError: (_C.FAILED_PRECONDITION, Reason.SHARED_CONTROL_IN_USE),
+    domain.WrongRegionClearError: (_C.FAILED_PRECONDITION, Reason.WRONG_REGION),
 }
 
 # Reasons whose messages may quote SQL or data, so they never leave the server.

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import grpc
 from django.db import models
 from typing_extensions import override
@@ -22,16 +25,25 @@ from shared.rpc.gen.relocate.relocation.v1 import (
 
 SERVICE_NAME = "relocate.relocation.v1.RelocationService"
 
+ClearGuard = Callable[[str], None]
+"""Refuses (raises) a Global import's clear aimed at the named region; runs inside the clear's
+transaction. Control's refuses while other regions refer to it; a region's, when aimed elsewhere."""
+
 
 class RelocationServicer(pb_grpc.RelocationServiceServicer):
     """One silo's RelocationService; errors are raised and mapped by the error interceptor."""
 
     def __init__(
-        self, registry: SiloRegistry, chunk_model: type[models.Model], app_label: str
+        self,
+        registry: SiloRegistry,
+        chunk_model: type[models.Model],
+        app_label: str,
+        clear_guard: ClearGuard | None = None,
     ) -> None:
         self._registry = registry
         self._chunk_model = chunk_model
         self._app_label = app_label
+        self._clear_guard = clear_guard
 
     @override
     def ListModels(
@@ -82,9 +94,19 @@ class RelocationServicer(pb_grpc.RelocationServiceServicer):
     def ClearModels(
         self, request: pb.ClearModelsRequest, context: grpc.ServicerContext
     ) -> pb.ClearModelsResponse:
-        """Delete every row this silo owns (a Global import's first step)."""
+        """Delete every row this silo owns (a Global import's first step), if the guard allows.
+
+        A resumed import (the silo holds its chunks) cleared already: nothing is deleted and the
+        guard is not asked again, since what was written since belongs to this import.
+        """
         if not request.confirm:
             raise ClearNotConfirmedError(str(self._registry.silo))
         if request.import_uuid and chunk_exists(self._chunk_model, request.import_uuid):
             return pb.ClearModelsResponse(resumed=True)
-        return pb.ClearModelsResponse(deleted_rows=do_clear_models(self._app_label))
+        guard = (
+            functools.partial(self._clear_guard, request.region_name)
+            if self._clear_guard is not None
+            else None
+        )
+        deleted = do_clear_models(self._app_label, guard=guard, validate_only=request.validate_only)
+        return pb.ClearModelsResponse(deleted_rows=deleted, validated=request.validate_only)

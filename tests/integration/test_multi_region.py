@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import psycopg2
 import pytest
 
 from shared.backup.ports import OrganizationSlug
@@ -17,7 +12,8 @@ from shared.rpc.channels import make_channel
 from shared.rpc.clients import OrganizationProvisioningClient
 from shared.rpc.config import RpcClientConfig
 from shared.rpc.errors import FailedPrecondition, Reason
-from tests.integration.conftest import PG_URL, ROOT, write_export
+from tests.integration.conftest import write_export
+from tests.integration.dev_topology import dev_regions, relocate, rows
 from tests.support.records import member, org, user
 
 pytestmark = pytest.mark.integration
@@ -25,55 +21,10 @@ pytestmark = pytest.mark.integration
 REPEAT = int(os.environ.get("RELOCATE_REPEAT", "1"))
 
 
-def _relocate(cwd, *args, check=True):
-    base = {k: v for k, v in os.environ.items() if not k.startswith("RELOCATE_")}
-    proc = subprocess.run(
-        [sys.executable, "-m", "region.cli.main", *args],
-        cwd=cwd,
-        env={**base, "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"relocate {' '.join(args)}: {proc.stdout}\n{proc.stderr}")
-    return proc
-
-
 @pytest.fixture
 def regions(tmp_path):
-    prefix = f"mr{uuid.uuid4().hex[:8]}"
-    _relocate(
-        tmp_path,
-        "dev",
-        "up",
-        "--background",
-        "--regions",
-        "us,de",
-        "--postgres",
-        f"{PG_URL}/{prefix}",
-    )
-    state = json.loads((tmp_path / ".relocate" / "dev.json").read_text())
-    yield tmp_path, state
-    _relocate(tmp_path, "dev", "down")
-    admin = psycopg2.connect(f"{PG_URL}/postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        for process in state["databases"]:
-            cur.execute(
-                f'DROP DATABASE IF EXISTS "{prefix}_{process.replace("-", "_")}" WITH (FORCE)'
-            )
-    admin.close()
-
-
-def _rows(url, sql):
-    conn = psycopg2.connect(url)
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql)
-            return cur.fetchall()
-    finally:
-        conn.close()
+    with dev_regions(tmp_path) as state:
+        yield tmp_path, state
 
 
 @pytest.mark.parametrize("attempt", range(REPEAT))
@@ -84,7 +35,7 @@ def test_concurrent_imports_into_two_regions_end_with_distinct_slugs(regions, at
     with ThreadPoolExecutor(max_workers=2) as pool:
         runs = list(
             pool.map(
-                lambda region: _relocate(
+                lambda region: relocate(
                     cwd,
                     "import",
                     "organizations",
@@ -100,19 +51,19 @@ def test_concurrent_imports_into_two_regions_end_with_distinct_slugs(regions, at
     assert all(r.returncode == 0 for r in runs)
     dbs = state["databases"]
     by_region = {
-        region: _rows(dbs[f"region-{region}"], "SELECT id, slug FROM sentry_organization")
+        region: rows(dbs[f"region-{region}"], "SELECT id, slug FROM sentry_organization")
         for region in ("us", "de")
     }
     slugs = [slug for rows in by_region.values() for _, slug in rows]
     assert len(slugs) == len(set(slugs)) == 4
     assert sorted(s.split("-")[0] for s in slugs) == ["acme", "acme", "globex", "globex"]
-    mappings = _rows(
+    mappings = rows(
         dbs["control"], "SELECT region_name, organization_id, slug FROM sentry_organizationmapping"
     )
     assert sorted(mappings) == sorted(
         (region, org_id, slug) for region, rows in by_region.items() for org_id, slug in rows
     )
-    reservations = _rows(
+    reservations = rows(
         dbs["control"],
         "SELECT region_name, organization_id, slug FROM sentry_organizationslugreservation",
     )
@@ -122,12 +73,12 @@ def test_concurrent_imports_into_two_regions_end_with_distinct_slugs(regions, at
 def test_an_org_whose_slug_lives_in_another_region_is_suffixed(regions):
     cwd, state = regions
     src = write_export(cwd / "one.json", [user(1, "alice"), org(1, "initech"), member(1, 1, 1)])
-    _relocate(cwd, "import", "organizations", str(src), "--region", "us", "--no-prompt")
-    _relocate(cwd, "import", "organizations", str(src), "--region", "de", "--no-prompt")
+    relocate(cwd, "import", "organizations", str(src), "--region", "us", "--no-prompt")
+    relocate(cwd, "import", "organizations", str(src), "--region", "de", "--no-prompt")
     (us_slug,), (de_slug,) = (
         [
             s
-            for (s,) in _rows(
+            for (s,) in rows(
                 state["databases"][f"region-{r}"], "SELECT slug FROM sentry_organization"
             )
         ]
@@ -135,7 +86,7 @@ def test_an_org_whose_slug_lives_in_another_region_is_suffixed(regions):
     )
     assert us_slug == "initech"
     assert de_slug.startswith("initech-")
-    unknown = _relocate(cwd, "export", "users", "x.json", "--region", "mars", check=False)
+    unknown = relocate(cwd, "export", "users", "x.json", "--region", "mars", check=False)
     assert unknown.returncode == 1
     assert "unknown region 'mars'; configured: us, de" in unknown.stderr
 

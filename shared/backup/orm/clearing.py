@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.management.color import no_style
 from django.db import connections, transaction
 from django.db.models import Model
@@ -9,17 +11,26 @@ from django.db.models import Model
 from shared.backup.orm.registry import silo_models
 
 
-def do_clear_models(app_label: str) -> dict[str, int]:
+def do_clear_models(
+    app_label: str, *, guard: Callable[[], None] | None = None, validate_only: bool = False
+) -> dict[str, int]:
     """Delete every row of every table of the silo's app and reset id sequences.
 
     Covers the relocatable models and the bookkeeping that describes them (import chunks, org
     mappings, slug reservations): after a reset none of it refers to anything. Models declaring
-    ``relocation_survives_clear`` are kept. Returns the
-    number of rows each table held.
+    ``relocation_survives_clear`` are kept. Returns the number of rows each table held.
+
+    ``guard`` runs first, in the same transaction, and raises to refuse the clear (control
+    refuses while other regions refer to it); it takes whatever locks make its answer hold until
+    the clear commits. ``validate_only`` runs the guard and deletes nothing.
     """
     models = _cleared_models(app_label)
     alias = models[0]._base_manager.db if models else "default"
     with transaction.atomic(using=alias):
+        if guard is not None:
+            guard()
+        if validate_only:
+            return {}
         counts = {m._meta.db_table: m._base_manager.count() for m in models}
         flush_tables(app_label)
     return counts

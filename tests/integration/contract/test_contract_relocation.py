@@ -154,11 +154,13 @@ def test_clear_models_reports_every_table_of_the_silo(relocation, target, run_id
     imports = render(golden("import_by_model"), run=run_id)
     _import(relocation[silo], imports[silo.value], uuid.uuid4().hex)
     expected = golden("clear_models")[silo.value]
-    deleted = relocation[silo].clear_models(import_uuid=uuid.uuid4().hex)
+    deleted = relocation[silo].clear_models(
+        import_uuid=uuid.uuid4().hex, region_name=target.region_name
+    )
     assert sorted(deleted) == expected["deleted_rows_keys"]
     assert all(isinstance(n, int) and n >= 0 for n in deleted.values())
     for table, least in expected["at_least"].items():
         assert deleted[table] >= least, table
-    assert relocation[silo].clear_models(import_uuid=uuid.uuid4().hex) == dict.fromkeys(
-        expected["deleted_rows_keys"], 0
-    )
+    assert relocation[silo].clear_models(
+        import_uuid=uuid.uuid4().hex, region_name=target.region_name
+    ) == dict.fromkeys(expected["deleted_rows_keys"], 0)

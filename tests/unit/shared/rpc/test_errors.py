@@ -20,8 +20,10 @@ from shared.backup.errors import (
     ClearNotConfirmedError,
     DecryptionError,
     EncryptionError,
+    SharedControlClearError,
     UnaccountedRecordsError,
     UnknownRegionError,
+    WrongRegionClearError,
 )
 from shared.backup.findings import Finding, FindingKind
 from shared.rpc import errors
@@ -68,6 +70,8 @@ SAMPLES: dict[type[domain.RelocationError], domain.RelocationError] = {
     EncryptionError: EncryptionError("bad key"),
     DecryptionError: DecryptionError("bad key"),
     UnknownRegionError: UnknownRegionError("mars", ["us"]),
+    SharedControlClearError: SharedControlClearError("de", {"us": 3}),
+    WrongRegionClearError: WrongRegionClearError("us", "de"),
 }
 
 

@@ -353,21 +353,32 @@ class ClearModelsRequest(_message.Message):
 
     CONFIRM_FIELD_NUMBER: _builtins.int
     IMPORT_UUID_FIELD_NUMBER: _builtins.int
+    REGION_NAME_FIELD_NUMBER: _builtins.int
+    VALIDATE_ONLY_FIELD_NUMBER: _builtins.int
     confirm: _builtins.bool
     """Must be true; guards against an accidental call."""
     import_uuid: _builtins.str
     """The import about to run. When the silo already holds chunks of it, the run is a resumed
     one whose clear already happened, and nothing is deleted.
     """
+    region_name: _builtins.str
+    """The region the Global import is aimed at. Control refuses to clear while any other region
+    it serves holds organizations; a region refuses a clear aimed at another region's name.
+    Empty: every region with organizations counts as another region.
+    """
+    validate_only: _builtins.bool
+    """Check that the clear would be allowed and report nothing deleted; change nothing."""
     def __init__(
         self,
         *,
         confirm: _builtins.bool = ...,
         import_uuid: _builtins.str = ...,
+        region_name: _builtins.str = ...,
+        validate_only: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirm", b"confirm", "import_uuid", b"import_uuid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["confirm", b"confirm", "import_uuid", b"import_uuid", "region_name", b"region_name", "validate_only", b"validate_only"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -401,8 +412,11 @@ class ClearModelsResponse(_message.Message):
 
     DELETED_ROWS_FIELD_NUMBER: _builtins.int
     RESUMED_FIELD_NUMBER: _builtins.int
+    VALIDATED_FIELD_NUMBER: _builtins.int
     resumed: _builtins.bool
     """True when nothing was deleted because the import is being resumed."""
+    validated: _builtins.bool
+    """True when the request was validate_only and the clear would be allowed."""
     @_builtins.property
     def deleted_rows(self) -> _containers.ScalarMap[_builtins.str, _builtins.int]:
         """Rows deleted, keyed by table name."""
@@ -412,10 +426,11 @@ class ClearModelsResponse(_message.Message):
         *,
         deleted_rows: _abc.Mapping[_builtins.str, _builtins.int] | None = ...,
         resumed: _builtins.bool = ...,
+        validated: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["deleted_rows", b"deleted_rows", "resumed", b"resumed"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["deleted_rows", b"deleted_rows", "resumed", b"resumed", "validated", b"validated"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
