@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import click
 
 from region.cli.crypto_options import decrypt_options, decryptor_from, open_plaintext
-from region.cli.output import Printer, parse_slugs, parse_usernames, reported
+from region.cli.output import Printer, parse_slugs, parse_usernames, reported, write_report
 from region.cli.progress import progress_display
 from region.cli.relocation_record import admitted_rows, recorded_import
 from region.cli.resume import ImportOptions, explicit_options, resume_options, source_sha256
@@ -64,7 +65,17 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
     """The import subcommand of one scope (its scope-specific options are added by the caller)."""
 
     @click.argument("src", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--findings-file", type=click.Path(dir_okay=False, path_type=Path))
+    @click.option(
+        "--findings-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write findings (skips, collisions, the error) as JSON; [] for a clean run.",
+    )
+    @click.option(
+        "--report-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write per-model counts (in file, inserted, existing, overwritten, skipped by "
+        "rule) and timings as JSON.",
+    )
     @click.option("--no-prompt", is_flag=True, help="Answer yes to every confirmation.")
     @click.option("--silent", is_flag=True, help="Print nothing but errors and confirmations.")
     @click.option("--dry-run", is_flag=True, help="Decide and report everything; write nothing.")
@@ -85,6 +96,7 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
     def command(
         src: Path,
         findings_file: Path | None,
+        report_file: Path | None,
         no_prompt: bool,
         silent: bool,
         dry_run: bool,
@@ -101,6 +113,7 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
             raise click.UsageError("--resume and --dry-run are mutually exclusive")
         options = ImportOptions.from_cli(batch_size=batch_size, strict=strict, opts=opts)
         explicit = explicit_options()
+        started = time.perf_counter()
         with reported(printer, findings_file, "Import") as findings:
             sha256 = source_sha256(src)
             endpoints = load_endpoints(region=opts.get("region"))
@@ -155,8 +168,19 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
                             targets=targets,
                             progress=ProgressFanout([display, recorder]),
                         )
-            findings.extend([*report.findings, *report.reconciliation()])
+            findings.extend(report.findings)
             print_report(printer, report, dry_run=dry_run)
+            write_report(
+                report_file,
+                {
+                    "import_uuid": flags.import_uuid,
+                    "scope": scope.value,
+                    "source": str(src),
+                    "dry_run": dry_run,
+                    "seconds": round(time.perf_counter() - started, 3),
+                    **report.summary(),
+                },
+            )
 
     command.__doc__ = (
         f"Import an export file (plain JSON or encrypted tarball) in {scope.value} scope."

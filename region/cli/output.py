@@ -15,7 +15,7 @@ import click
 from shared.backup.errors import RelocationError
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.redaction import redact_text
-from shared.rpc.errors import RpcError
+from shared.rpc.errors import ERROR_TABLE, RpcError
 
 
 class Printer:
@@ -57,11 +57,42 @@ def parse_slugs(csv: str | None) -> list[str] | None:
     return slugs or None
 
 
+def write_report(path: Path | None, report: dict[str, Any]) -> None:
+    """Write the report file (``--report-file``): JSON, keys sorted."""
+    if path is not None:
+        path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+
+
 def write_findings(path: Path | None, findings: list[Finding]) -> None:
     """Write the findings file: a JSON array, keys sorted."""
     if path is not None:
         data: list[dict[str, Any]] = [f.to_json() for f in findings]
         path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+
+
+# Reasons whose Sentry import-error kind is not their CamelCase name.
+_SENTRY_ERROR_KINDS = {
+    "INTEGRITY_CONFLICT": "IntegrityError",
+    "DATABASE_FAILURE": "DatabaseError",
+    "INTERNAL": "Unknown",
+}
+
+
+def error_kind(exc: RelocationError | RpcError) -> str:
+    """A failure's specific kind for findings files, the same whether the error was raised here
+    or by a silo: its reason (``shared.rpc.errors.ERROR_TABLE``) in Sentry's spelling where Sentry
+    has one (``IntegrityError``, ``DatabaseError``), else in CamelCase (``InstanceInvalid``,
+    ``UnknownModel``, ``BrokenReference``)."""
+    if isinstance(exc, RpcError):
+        reason = str(exc.reason or exc.code.name)
+    else:
+        entry = ERROR_TABLE.get(type(exc))
+        reason = str(entry[1]) if entry else type(exc).__name__.removesuffix("Error")
+    if reason in _SENTRY_ERROR_KINDS:
+        return _SENTRY_ERROR_KINDS[reason]
+    if "_" not in reason and not reason.isupper():
+        return reason
+    return "".join(part.title() for part in reason.split("_"))
 
 
 def _error_finding(exc: RelocationError | RpcError) -> Finding:
@@ -76,6 +107,7 @@ def _error_finding(exc: RelocationError | RpcError) -> Finding:
         reason=redact_text(exc.message),
         field=meta.get("field"),
         finding="RpcImportError" if isinstance(exc, RpcError) else type(exc).__name__,
+        error_kind=error_kind(exc),
     )
 
 
@@ -101,6 +133,7 @@ def reported(printer: Printer, findings_file: Path | None, what: str) -> Iterato
                 model="",
                 reason=message,
                 finding="UnexpectedError",
+                error_kind="UnexpectedError",
             )
         )
         write_findings(findings_file, findings)

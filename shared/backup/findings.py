@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,8 +29,6 @@ class FindingKind(enum.StrEnum):
     IMPORT_ERROR = "ImportError"
     # The record belongs to a user merged into an existing one (--merge-users); it was skipped.
     OWNER_MERGED = "OwnerMerged"
-    # A model's records, accounted for: in file = inserted + existing + overwritten + skipped.
-    RECONCILIATION = "Reconciliation"
 
 
 # Kinds of finding that mean the record was not written.
@@ -58,22 +56,21 @@ class Finding:
     field: str | None = None
     finding: str = "ImportFinding"
     """The finding's class, as findings files name it (``ImportFinding``, ``RpcImportError``)."""
-    counts: Mapping[str, int] | None = None
-    """Per-outcome record counts (reconciliation findings only)."""
+    error_kind: str | None = None
+    """A failure's specific kind (``InstanceInvalid``, ``UnknownModel``, ``IntegrityError``,
+    ``UnexpectedError``, ...), written as the findings file's ``kind`` in place of ``kind``."""
 
     def to_json(self) -> dict[str, Any]:
         """The findings-file form: Sentry's keys, plus ``field``."""
         data: dict[str, Any] = {
             "finding": self.finding,
-            "kind": str(self.kind),
+            "kind": self.error_kind or str(self.kind),
             "on": [self.model, self.ordinal],
             "left_pk": self.left_pk,
             "right_pk": self.right_pk,
             "reason": self.reason,
             "field": self.field,
         }
-        if self.counts is not None:
-            data["counts"] = dict(self.counts)
         return data
 
 

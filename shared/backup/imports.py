@@ -3,10 +3,12 @@ reservation and per-model reconciliation."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -66,6 +68,8 @@ class ModelCounts:
     written: Counter[ImportKind] = field(default_factory=Counter)
     skipped: Counter[FindingKind] = field(default_factory=Counter)
     collisions: int = 0
+    seconds: float = 0.0
+    """Wall time spent importing the model's batches."""
 
     @property
     def unaccounted(self) -> int:
@@ -73,7 +77,7 @@ class ModelCounts:
         return self.in_file - sum(self.written.values()) - sum(self.skipped.values())
 
     def as_dict(self) -> dict[str, int]:
-        """The counts by outcome name, for findings files and plans."""
+        """The counts by outcome name, for the report file and the console."""
         out = {"in_file": self.in_file, "collisions_resolved": self.collisions}
         out |= {kind.value.lower(): n for kind, n in self.written.items()}
         out |= {f"skipped_{kind.value}": n for kind, n in self.skipped.items()}
@@ -92,18 +96,18 @@ class ImportReport:
     slugs: dict[int, str] = field(default_factory=dict)
     cleared: dict[str, int] = field(default_factory=dict)
 
-    def reconciliation(self) -> list[Finding]:
-        """One finding per model with its counts."""
-        return [
-            Finding(
-                FindingKind.RECONCILIATION,
-                model,
-                counts=c.as_dict(),
-                reason=f"{c.in_file} in file; "
-                + ", ".join(f"{k} {v}" for k, v in c.as_dict().items() if k != "in_file"),
-            )
-            for model, c in self.counts.items()
-        ]
+    def summary(self) -> dict[str, Any]:
+        """Per model the counts (in file = inserted + existing + overwritten + skipped by rule)
+        and seconds spent, plus the batch totals: the body of the report file."""
+        return {
+            "models": {
+                model: {**c.as_dict(), "seconds": round(c.seconds, 3)}
+                for model, c in self.counts.items()
+            },
+            "batches": self.batches,
+            "replayed_batches": self.replayed_batches,
+            "cleared_rows": dict(self.cleared),
+        }
 
 
 def plan_import(
@@ -236,7 +240,9 @@ def _import_model(
     counts.in_file = len(records)
     if run.scope.admits_any(desc.scopes):
         progress.begin(desc.name, len(records))
+        started = time.perf_counter()
         _import_batches(records, desc, run, targets, report, counts, progress, replicas)
+        counts.seconds += time.perf_counter() - started
         progress.end(desc.name)
     else:
         counts.skipped[FindingKind.OUT_OF_SCOPE] += len(records)

@@ -29,7 +29,7 @@ def test_integrity_error_fails_the_import_with_exit_1_and_a_hint(pair, tmp_path)
     assert "Are you importing into silos that already hold this data" in proc.stderr
     assert "from an export of another version?" in proc.stderr
     assert findings is not None
-    assert findings[-1]["kind"] == "ImportError"
+    assert findings[-1]["kind"] == "IntegrityError"
     assert findings[-1]["finding"] == "RpcImportError"
     assert findings[-1]["on"][0] == "sentry.team"
     assert pair.count("region", "sentry_team") == 0
@@ -44,7 +44,7 @@ def test_malformed_user_ip_is_an_error_naming_sentry_userip(pair, tmp_path, addr
     assert proc.returncode == 1
     assert "sentry.userip #1 field 'ip_address'" in proc.stderr
     assert findings is not None
-    assert (findings[-1]["kind"], findings[-1]["on"]) == ("ImportError", ["sentry.userip", 1])
+    assert (findings[-1]["kind"], findings[-1]["on"]) == ("InstanceInvalid", ["sentry.userip", 1])
     assert pair.count("control", "sentry_userip") == 0
 
 
@@ -64,7 +64,10 @@ def test_user_timezone_option_naming_an_unknown_zone_is_an_error_naming_sentry_u
         "sentry.useroption #2 field 'value': unknown time zone 'Mars/Olympus_Mons'" in proc.stderr
     )
     assert findings is not None
-    assert (findings[-1]["kind"], findings[-1]["on"]) == ("ImportError", ["sentry.useroption", 2])
+    assert (findings[-1]["kind"], findings[-1]["on"]) == (
+        "InstanceInvalid",
+        ["sentry.useroption", 2],
+    )
     assert pair.count("control", "sentry_useroption") == 0
 
 

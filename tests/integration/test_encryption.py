@@ -153,7 +153,7 @@ def test_bad_tarballs_fail_with_their_own_message_and_write_nothing(silo_pair_fa
         )
         assert proc.returncode == 1, name
         assert message in proc.stderr, (name, proc.stderr)
-        assert json.loads(findings.read_text())[0]["kind"] == "ImportError", name
+        assert json.loads(findings.read_text())[0]["kind"] == "DecryptionFailed", name
         assert pair.count("control", "auth_user") == 0, name
         assert pair.count("region", "sentry_organization") == 0, name
     assert not (tmp_path / "../x").exists()

@@ -36,7 +36,9 @@ def pair(module_pair, tmp_path):
 
 
 def _import(pair, tmp_path, scope, records, *args, name="in.json", check=True):
+    """Run an import; return the process, its findings and its report (None if not written)."""
     findings = tmp_path / f"{name}.findings.json"
+    report = tmp_path / f"{name}.report.json"
     proc = run_cli(
         pair,
         "import",
@@ -45,10 +47,16 @@ def _import(pair, tmp_path, scope, records, *args, name="in.json", check=True):
         "--no-prompt",
         "--findings-file",
         str(findings),
+        "--report-file",
+        str(report),
         *args,
         check=check,
     )
-    return proc, (json.loads(findings.read_text()) if findings.exists() else None)
+    return (
+        proc,
+        json.loads(findings.read_text()) if findings.exists() else None,
+        json.loads(report.read_text()) if report.exists() else None,
+    )
 
 
 def _users(pair):
@@ -59,10 +67,10 @@ def _users(pair):
     )
 
 
-def _reconciliation(findings, model):
-    return next(
-        f["counts"] for f in findings if f["kind"] == "Reconciliation" and f["on"][0] == model
-    )
+def _counts(report, model):
+    counts = dict(report["models"][model])
+    assert counts.pop("seconds") >= 0
+    return counts
 
 
 def test_global_import_clears_both_silos_first(pair, tmp_path):
@@ -146,23 +154,25 @@ def test_merge_users_reuses_the_existing_user_and_skips_its_rows(pair, tmp_path,
         email(5, "other@example.com"),
         userpermission(5, 5, "broadcasts.admin"),
     ]
-    _, findings = _import(pair, tmp_path, scope, incoming, "--merge-users", name="merge.json")
+    _, _findings, report = _import(
+        pair, tmp_path, scope, incoming, "--merge-users", name="merge.json"
+    )
     assert [u[0] for u in _users(pair)] == ["owner"]
     assert pair.query("control", "SELECT email FROM sentry_useremail") == [("owner@example.com",)]
-    counts = _reconciliation(findings, "sentry.user")
+    counts = _counts(report, "sentry.user")
     assert counts["existing"] == 1
     assert "inserted" not in counts
-    assert _reconciliation(findings, "sentry.useremail")["skipped_OwnerMerged"] == 1
+    assert _counts(report, "sentry.useremail")["skipped_OwnerMerged"] == 1
     if scope == "config":
         assert pair.query("control", "SELECT permission FROM sentry_userpermission") == [
             ("users.admin",)
         ]
-    _, findings = _import(pair, tmp_path, scope, incoming, name="nomerge.json")
+    _, _findings, report = _import(pair, tmp_path, scope, incoming, name="nomerge.json")
     usernames = [u[0] for u in _users(pair)]
     assert usernames[0] == "owner"
     assert usernames[1].startswith("owner-")
     assert len(usernames) == 2
-    assert _reconciliation(findings, "sentry.user")["inserted"] == 1
+    assert _counts(report, "sentry.user")["inserted"] == 1
 
 
 def test_merged_user_joins_the_imported_org_in_organization_scope(pair, tmp_path):
@@ -200,7 +210,7 @@ def test_config_collisions_keep_or_overwrite(pair, tmp_path, overwrite):
         userrole(2, "Super Admin", "['users.admin', 'options.admin']"),
     ]
     args = ("--overwrite-configs",) if overwrite else ()
-    _, findings = _import(pair, tmp_path, "config", incoming, *args, name="cfg.json")
+    _, _findings, report = _import(pair, tmp_path, "config", incoming, *args, name="cfg.json")
     expected_value = '"imported@example.com"' if overwrite else '"local@example.com"'
     assert pair.query("region", "SELECT value #>> '{}' FROM sentry_option") == [(expected_value,)]
     assert pair.query("control", "SELECT value #>> '{}' FROM sentry_controloption") == [
@@ -210,7 +220,7 @@ def test_config_collisions_keep_or_overwrite(pair, tmp_path, overwrite):
     assert pair.query("control", "SELECT id, permissions FROM sentry_userrole") == [(1, perms)]
     kind = "overwrite" if overwrite else "existing"
     for model in ("sentry.option", "sentry.controloption", "sentry.userrole"):
-        assert _reconciliation(findings, model) == {"in_file": 1, "collisions_resolved": 0, kind: 1}
+        assert _counts(report, model) == {"in_file": 1, "collisions_resolved": 0, kind: 1}
 
 
 def test_same_username_and_slug_twice_in_one_file_are_both_imported_suffixed(pair, tmp_path):
@@ -222,15 +232,15 @@ def test_same_username_and_slug_twice_in_one_file_are_both_imported_suffixed(pai
         member(1, 1, 1),
         member(2, 2, 2),
     ]
-    _, findings = _import(pair, tmp_path, "organizations", records)
+    _, _findings, report = _import(pair, tmp_path, "organizations", records)
     usernames = sorted(u[0] for u in _users(pair))
     assert usernames[0] == "twin"
     assert usernames[1].startswith("twin-")
     slugs = sorted(s for (s,) in pair.query("region", "SELECT slug FROM sentry_organization"))
     assert slugs[0] == "same"
     assert slugs[1].startswith("same-")
-    assert _reconciliation(findings, "sentry.user")["inserted"] == 2
-    assert _reconciliation(findings, "sentry.organization")["inserted"] == 2
+    assert _counts(report, "sentry.user")["inserted"] == 2
+    assert _counts(report, "sentry.organization")["inserted"] == 2
     assert sorted(pair.query("control", "SELECT slug FROM sentry_organizationslugreservation")) == [
         (s,) for s in slugs
     ]
@@ -244,7 +254,9 @@ def test_member_inviter_missing_from_the_import_is_nulled(pair, tmp_path):
         member(1, 1, 1, inviter_id=2),
         member(2, 1, None, email="x@y.z", inviter_id=99, invite_status=1, token="t" * 32),
     ]
-    _, findings = _import(pair, tmp_path, "organizations", records, "--filter-org-slugs", "acme")
+    _, findings, _report = _import(
+        pair, tmp_path, "organizations", records, "--filter-org-slugs", "acme"
+    )
     rows = pair.query(
         "region",
         "SELECT user_id, email, inviter_id, token FROM sentry_organizationmember ORDER BY id",
@@ -296,15 +308,15 @@ def test_batches_split_on_ordinals_and_later_batches_remap_references(pair, tmp_
 
 def test_invalid_user_fails_before_anything_is_written(pair, tmp_path):
     records = [option(1, "a", 1), org(1, "acme"), user(1, "ok"), user(2, "x" * 129)]
-    proc, findings = _import(pair, tmp_path, "global", records, check=False)
+    proc, findings, _report = _import(pair, tmp_path, "global", records, check=False)
     assert proc.returncode == 1
     assert "sentry.user #2 field 'username': longer than 128 characters" in proc.stderr
-    assert findings[-1]["kind"] == "ImportError"
+    assert findings[-1]["kind"] == "InstanceInvalid"
     assert findings[-1]["on"] == ["sentry.user", 2]
     assert pair.count("region", "sentry_option") == pair.count("region", "sentry_organization") == 0
     nameless = user(3, "nameless")
     del nameless["fields"]["username"]
-    proc, _ = _import(
+    proc, _, _ = _import(
         pair, tmp_path, "users", [user(1, "ok"), nameless], check=False, name="missing.json"
     )
     assert "sentry.user #2 field 'username': required field is missing" in proc.stderr
@@ -316,14 +328,16 @@ def test_strict_turns_unknown_models_and_fields_into_errors(pair, tmp_path):
         user(1, "alice", favourite_colour="blue"),
         {"model": "sentry.monitor", "pk": 1, "fields": {}},
     ]
-    _, findings = _import(pair, tmp_path, "users", records)
-    kinds = sorted(f["kind"] for f in findings if f["kind"] != "Reconciliation")
+    _, findings, _report = _import(pair, tmp_path, "users", records)
+    kinds = sorted(f["kind"] for f in findings)
     assert kinds == ["UnknownField", "UnknownModel"]
     _import(pair, tmp_path, "global", [], name="reset.json")
-    proc, _ = _import(pair, tmp_path, "users", records, "--strict", name="strict.json", check=False)
+    proc, _, _ = _import(
+        pair, tmp_path, "users", records, "--strict", name="strict.json", check=False
+    )
     assert proc.returncode == 1
     assert "sentry.monitor" in proc.stderr
-    proc, _ = _import(
+    proc, _, _ = _import(
         pair, tmp_path, "users", records[:1], "--strict", name="strict2.json", check=False
     )
     assert proc.returncode == 1
@@ -339,7 +353,7 @@ def test_dry_run_plans_every_collision_and_writes_nothing(pair, tmp_path):
         pair.count("control", "sentry_controlimportchunk"),
         pair.count("region", "sentry_regionimportchunk"),
     )
-    proc, findings = _import(
+    proc, _findings, report = _import(
         pair,
         tmp_path,
         "organizations",
@@ -357,7 +371,7 @@ def test_dry_run_plans_every_collision_and_writes_nothing(pair, tmp_path):
     assert "Plan (dry run, nothing written):" in proc.stdout
     assert "collision: sentry.user #1" in proc.stdout
     assert "collision: sentry.organization #1" in proc.stdout
-    assert _reconciliation(findings, "sentry.organizationmember")["inserted"] == 1
+    assert _counts(report, "sentry.organizationmember")["inserted"] == 1
 
 
 def test_global_dry_run_plans_against_empty_silos_and_changes_nothing(pair, tmp_path):
@@ -372,11 +386,13 @@ def test_global_dry_run_plans_against_empty_silos_and_changes_nothing(pair, tmp_
     ]
     # The real run would clear both silos first, so the plan has no collision: every record
     # inserted under its own pk, although the same pks and names are in the silos now.
-    proc, findings = _import(pair, tmp_path, "global", records, "--dry-run", name="dry.json")
+    proc, _findings, report = _import(
+        pair, tmp_path, "global", records, "--dry-run", name="dry.json"
+    )
     assert "Plan (dry run, nothing written):" in proc.stdout
     assert "collision:" not in proc.stdout
     for model in ("sentry.user", "sentry.organization", "sentry.project"):
-        assert _reconciliation(findings, model)["inserted"] == 1
+        assert _counts(report, model)["inserted"] == 1
     after = [
         pair.query("control", "SELECT id, username FROM auth_user ORDER BY id"),
         pair.query("region", "SELECT id, slug FROM sentry_organization ORDER BY id"),
@@ -415,14 +431,16 @@ def test_username_filter_imports_those_users_and_their_emails_only(pair, tmp_pat
     ]
     names = tmp_path / "names.txt"
     names.write_text("a\nc d\n")
-    _, findings = _import(pair, tmp_path, "users", records, "--filter-usernames-file", str(names))
+    _, _findings, report = _import(
+        pair, tmp_path, "users", records, "--filter-usernames-file", str(names)
+    )
     assert sorted(u[0] for u in _users(pair)) == ["a", "c", "d"]
     assert pair.count("control", "sentry_useremail") == 3
     assert sorted(e for (e,) in pair.query("control", "SELECT email FROM sentry_email")) == [
         "a@example.com",
         "shared@example.com",
     ]
-    assert _reconciliation(findings, "sentry.user") == {
+    assert _counts(report, "sentry.user") == {
         "in_file": 4,
         "collisions_resolved": 0,
         "inserted": 3,

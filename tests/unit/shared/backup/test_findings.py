@@ -80,7 +80,18 @@ def test_skipping_kinds_are_exactly_those_that_drop_the_record() -> None:
         FindingKind.UNKNOWN_FIELD,
         FindingKind.COLLISION_RESOLVED,
         FindingKind.REFERENCE_NULLED,
-        FindingKind.RECONCILIATION,
         FindingKind.IMPORT_ERROR,
     ):
         assert kept not in SKIPPING_KINDS
+
+
+def test_a_failure_is_written_with_its_specific_kind() -> None:
+    encoded = Finding(
+        kind=FindingKind.IMPORT_ERROR,
+        model="sentry.team",
+        finding="RpcImportError",
+        error_kind="IntegrityError",
+    ).to_json()
+
+    assert encoded["kind"] == "IntegrityError"
+    assert encoded["finding"] == "RpcImportError"
