@@ -468,6 +468,8 @@ class RelocationRecord(models.Model):
     date_added = models.DateTimeField(default=timezone.now)
     date_updated = models.DateTimeField(default=timezone.now)
     date_finished = models.DateTimeField(null=True)
+    # PostStepName's value -> PostStep.as_json() plus "updated" (ISO time); see post_step().
+    post_steps = models.JSONField(default=dict)
 
     class Meta:
         db_table = "sentry_relocation"
