@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
 from region.models import ControlImportChunkReplica, Organization, RelocationRecord
 from shared.backup.chunks import ImportChunk
-from shared.backup.errors import ImportUuidRequiredError, WrongRegionClearError
+from shared.backup.errors import (
+    ImportUuidRequiredError,
+    RelocationAbandonedError,
+    WrongRegionClearError,
+)
 from shared.backup.orm.chunk_store import save_chunk_if_absent
 from shared.backup.relocation_records import (
+    PostStep,
+    PostStepName,
     RelocationProgress,
     RelocationStatus,
     RelocationStep,
@@ -64,7 +71,24 @@ def _value(row: RelocationRecord) -> RecordValue:
         created=row.date_added,
         updated=row.date_updated,
         finished=row.date_finished,
+        post_steps=_post_steps(row.post_steps),
     )
+
+
+def _post_steps(stored: object) -> tuple[PostStep, ...]:
+    """The stored steps after the import, in the order they run (unknown ones left out)."""
+    if not isinstance(stored, dict):
+        return ()
+    steps = []
+    for name in PostStepName:
+        data = stored.get(name.value)
+        updated = data.get("updated") if isinstance(data, dict) else None
+        step = PostStep.from_json(
+            name.value, data, datetime.fromisoformat(updated) if isinstance(updated, str) else None
+        )
+        if step is not None:
+            steps.append(step)
+    return tuple(steps)
 
 
 def do_start_relocation(
@@ -83,6 +107,8 @@ def do_start_relocation(
             uuid=uuid,
             defaults={"date_added": now},
         )
+        if row.status == RelocationStatus.ABANDONED.value:
+            raise RelocationAbandonedError(uuid, row.failure_reason or "abandoned")
         row.scope = scope.value
         row.flags = flags
         row.source_sha256 = source_sha256
@@ -102,16 +128,27 @@ def do_update_relocation(
     status: RelocationStatus | None = None,
     failure_reason: str | None = None,
     progress: RelocationProgress | None = None,
+    post_step: PostStep | None = None,
 ) -> RecordValue | None:
     """Change the given fields of an import's record; None when there is no such record.
 
-    A SUCCESS or FAILURE status sets the finish time; IN_PROGRESS clears it.
+    A SUCCESS, FAILURE or ABANDONED status sets the finish time; IN_PROGRESS clears it. An
+    abandoned record takes no further change but a new failure reason (nothing revives it).
     """
     now = timezone.now()
     with transaction.atomic():
         row = RelocationRecord.objects.select_for_update().filter(uuid=uuid).first()
         if row is None:
             return None
+        if row.status == RelocationStatus.ABANDONED.value and (
+            step is not None or status not in (None, RelocationStatus.ABANDONED) or post_step
+        ):
+            raise RelocationAbandonedError(uuid, row.failure_reason or "abandoned")
+        if post_step is not None:
+            row.post_steps = {
+                **(row.post_steps if isinstance(row.post_steps, dict) else {}),
+                post_step.name.value: {**post_step.as_json(), "updated": now.isoformat()},
+            }
         if step is not None:
             row.step = step.value
         if status is not None:

@@ -19,8 +19,13 @@ from region.actions import (
 )
 from region.events.servicer import EventImportingRelocationServicer, event_registration
 from region.models import RegionImportChunk
+from region.post_import import (
+    do_unhide_organizations,
+    imported_organization_slugs,
+    imported_usernames,
+)
 from shared.backup.descriptors import Silo
-from shared.backup.errors import ScopeRequiredError
+from shared.backup.errors import ImportUuidRequiredError, ScopeRequiredError
 from shared.backup.orm.registry import build_registry
 from shared.backup.relocation_records import RelocationRecord
 from shared.rpc import codecs
@@ -28,6 +33,7 @@ from shared.rpc.gen.relocate.region.v1 import region_import_service_pb2 as pb
 from shared.rpc.gen.relocate.region.v1 import region_import_service_pb2_grpc as pb_grpc
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc
 from shared.rpc.relocation_records import (
+    decode_post_step,
     decode_progress,
     decode_status,
     decode_step,
@@ -98,6 +104,9 @@ class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
             status=decode_status(request.status),
             failure_reason=(request.failure_reason if request.HasField("failure_reason") else None),
             progress=decode_progress(request.progress) if request.HasField("progress") else None,
+            post_step=(
+                decode_post_step(request.post_step) if request.HasField("post_step") else None
+            ),
         )
         record = _found(record, context, request.uuid)
         return pb.UpdateRelocationResponse(relocation=encode_relocation(record))
@@ -109,6 +118,28 @@ class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
         """Return one import's record."""
         record = _found(get_relocation(request.uuid), context, request.uuid)
         return pb.GetRelocationResponse(relocation=encode_relocation(record))
+
+    @override
+    def UnhideOrganizations(
+        self, request: pb.UnhideOrganizationsRequest, context: grpc.ServicerContext
+    ) -> pb.UnhideOrganizationsResponse:
+        """Make an import's hidden organizations visible."""
+        if not request.import_uuid:
+            raise ImportUuidRequiredError(RELOCATION_MODEL)
+        unhidden, visible = do_unhide_organizations(request.import_uuid)
+        return pb.UnhideOrganizationsResponse(unhidden=unhidden, already_visible_count=visible)
+
+    @override
+    def GetImportedObjects(
+        self, request: pb.GetImportedObjectsRequest, context: grpc.ServicerContext
+    ) -> pb.GetImportedObjectsResponse:
+        """Name the organizations and users an import created."""
+        if not request.import_uuid:
+            raise ImportUuidRequiredError(RELOCATION_MODEL)
+        return pb.GetImportedObjectsResponse(
+            organization_slugs=imported_organization_slugs(request.import_uuid),
+            usernames=imported_usernames(request.import_uuid),
+        )
 
     @override
     def ListRelocations(

@@ -16,6 +16,7 @@ from region.cli.backup import backup_group
 from region.cli.events import events_group
 from region.cli.export_command import export_command
 from region.cli.import_command import import_command
+from region.cli.organizations import organizations_group
 from region.cli.relocations import relocations_group
 from region.cli.settings import DEFAULT_DATA_DIR
 from shared.backup.errors import RelocationError
@@ -111,6 +112,7 @@ for _name, _scope in SCOPES.items():
 
 cli.add_command(backup_group)
 cli.add_command(relocations_group)
+cli.add_command(organizations_group)
 cli.add_command(events_group)
 
 

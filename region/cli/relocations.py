@@ -1,4 +1,5 @@
-"""``relocate relocations list|show``: the region's records of imports, over gRPC."""
+"""``relocate relocations list|show|finish|validate|cancel``: the region's records of imports and
+the steps after an import, over gRPC."""
 
 from __future__ import annotations
 
@@ -6,13 +7,22 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import click
 
+from region.cli.crypto_options import decrypt_options
 from region.cli.output import Printer, reported
+from region.cli.post_steps import (
+    StepRunner,
+    ValidationSource,
+    unhide,
+    validation,
+)
 from region.cli.settings import SiloEndpoints, load_endpoints
-from region.cli.wiring import region_channel
-from shared.backup.relocation_records import RelocationRecord
+from region.cli.wiring import connect, region_channel
+from shared.backup.relocation_records import PostStepName, RelocationRecord
 from shared.rpc.clients import RegionImportClient
 
 _REGION = click.option(
@@ -49,7 +59,24 @@ def record_json(record: RelocationRecord) -> dict[str, object]:
         "created": _time(record.created),
         "updated": _time(record.updated),
         "finished": _time(record.finished),
+        "steps": [{"name": name, **state} for name, state in steps_of(record).items()],
     }
+
+
+def steps_of(record: RelocationRecord) -> dict[str, dict[str, object]]:
+    """Every step of the relocation in order: the import itself, then the steps after it
+    (``PENDING`` until first run)."""
+    steps: dict[str, dict[str, object]] = {
+        "import": {"status": record.status.value, "attempts": None, "detail": record.step.value}
+    }
+    for name in PostStepName:
+        step = record.post_step(name)
+        steps[name.value] = (
+            {"status": "PENDING", "attempts": 0, "detail": ""}
+            if step is None
+            else {"status": step.status.value, "attempts": step.attempts, "detail": step.detail}
+        )
+    return steps
 
 
 def _progress_text(record: RelocationRecord) -> str:
@@ -125,3 +152,115 @@ def show_command(uuid: str, as_json: bool, region: str | None) -> None:
         click.echo(f"{key + ':':<15}{'-' if value in (None, '') else value}")
     for model in record.progress.models:
         click.echo(f"  {model.model}: {model.rows_done}/{model.rows_total}")
+    click.echo("steps:")
+    for name, state in steps_of(record).items():
+        detail = f" ({state['detail']})" if state["detail"] else ""
+        attempts = f", attempt {state['attempts']}" if state["attempts"] else ""
+        click.echo(f"  {name}: {state['status']}{attempts}{detail}")
+
+
+_SOURCE = click.option(
+    "--source",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The export file the import read (checked by its SHA-256).",
+)
+_FINDINGS = click.option(
+    "--findings-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the validation's differences as JSON.",
+)
+
+
+def _runner(client: RegionImportClient, uuid: str) -> StepRunner:
+    return StepRunner(client, uuid, click.echo)
+
+
+@relocations_group.command(name="validate")
+@click.argument("uuid")
+@_SOURCE
+@_FINDINGS
+@_REGION
+@decrypt_options()[0]
+@decrypt_options()[1]
+def validate_command(
+    uuid: str, source: Path, findings_file: Path | None, region: str | None, **keys: Any
+) -> None:
+    """Export what import UUID wrote and compare it with its source file; record the outcome.
+
+    \b
+    Example:
+      relocate relocations validate 0f3c... --source export.json
+    """
+    printer = Printer(silent=False, no_prompt=True)
+    origin = ValidationSource(
+        source, keys.get("decrypt_with"), keys.get("decrypt_with_gcp_kms"), findings_file
+    )
+    with reported(printer, None, "Validation"), connect(load_endpoints(region=region)) as silos:
+        _runner(silos.region, uuid).run(PostStepName.VALIDATION, validation(silos, origin))
+
+
+@relocations_group.command(name="finish")
+@click.argument("uuid")
+@_SOURCE
+@_FINDINGS
+@click.option("--base-url", default=None, help="Where claim links point (the new instance).")
+@click.option(
+    "--claim-links-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where claim links are written (mode 0600).",
+)
+@_REGION
+@decrypt_options()[0]
+@decrypt_options()[1]
+def finish_command(
+    uuid: str,
+    source: Path,
+    findings_file: Path | None,
+    base_url: str | None,
+    claim_links_out: Path | None,
+    region: str | None,
+    **keys: Any,
+) -> None:
+    """Run the steps after import UUID that are not done yet: unhide, claim links, validation.
+
+    A step that succeeded is not run again; a failed one is retried; one that fails three times
+    abandons the relocation.
+
+    \b
+    Example:
+      relocate relocations finish 0f3c... --source export.json --claim-links-out links.csv
+    """
+    printer = Printer(silent=False, no_prompt=True)
+    origin = ValidationSource(
+        source, keys.get("decrypt_with"), keys.get("decrypt_with_gcp_kms"), findings_file
+    )
+    with reported(printer, None, "Finishing"), connect(load_endpoints(region=region)) as silos:
+        runner = _runner(silos.region, uuid)
+        runner.run(PostStepName.UNHIDE, unhide(silos.region))
+        runner.run(PostStepName.VALIDATION, validation(silos, origin))
+    click.echo(f"Relocation {uuid}: every step is done.")
+
+
+@relocations_group.command(name="cancel")
+@click.argument("uuid")
+@click.option("--reason", default="cancelled by the operator", show_default=True)
+@_REGION
+def cancel_command(uuid: str, reason: str, region: str | None) -> None:
+    """Abandon relocation UUID: nothing resumes or retries it afterwards.
+
+    \b
+    Example:
+      relocate relocations cancel 0f3c... --reason "wrong file"
+    """
+    printer = Printer(silent=False, no_prompt=True)
+    with (
+        reported(printer, None, "Cancelling"),
+        region_client(load_endpoints(region=region)) as client,
+    ):
+        if client.get_relocation(uuid=uuid) is None:
+            click.echo(f"No relocation {uuid} is recorded in this region.", err=True)
+            raise SystemExit(1)
+        record = _runner(client, uuid).abandon(reason)
+    click.echo(f"Relocation {uuid} is {record.status.value}: {record.failure_reason}")

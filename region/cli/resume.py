@@ -157,14 +157,18 @@ def resume_options(
 ) -> ImportOptions:
     """The options to resume ``uuid`` with (the recorded ones), or ResumeRefusedError.
 
-    Refused when the region has no such record, when it succeeded already, when its scope or
-    its file's SHA-256 differ, or when an option given on the command line differs from the
-    recorded run's (options not given are taken from the record).
+    Refused when the region has no such record, when it succeeded already or was abandoned,
+    when its scope or its file's SHA-256 differ, or when an option given on the command line
+    differs from the recorded run's (options not given are taken from the record).
     """
     if record is None:
         raise ResumeRefusedError(uuid, "no relocation with this uuid is recorded in this region")
     if record.status is RelocationStatus.SUCCESS:
         raise ResumeRefusedError(uuid, "it finished successfully already; nothing to resume")
+    if record.status is RelocationStatus.ABANDONED:
+        raise ResumeRefusedError(
+            uuid, f"it was abandoned ({record.failure_reason}); start a new import instead"
+        )
     if record.scope is not scope:
         raise ResumeRefusedError(
             uuid, f"it is a {record.scope.value} import, not a {scope.value} import"

@@ -264,6 +264,37 @@ class WrongRegionClearError(RelocationError):
         )
 
 
+class RelocationAbandonedError(RelocationError):
+    """An abandoned relocation was asked to resume or run a step."""
+
+    def __init__(self, uuid: str, reason: str) -> None:
+        super().__init__(
+            f"relocation {uuid} was abandoned ({reason}); nothing resumes or retries it: start a "
+            "new import",
+            uuid=uuid,
+        )
+
+
+class ImportNotFinishedError(RelocationError):
+    """A step after the import was asked for before the import succeeded."""
+
+    def __init__(self, uuid: str, detail: str) -> None:
+        super().__init__(
+            f"relocation {uuid}: {detail}; the steps after the import run once it succeeded "
+            "(resume it with `relocate import ... --resume UUID`)",
+            uuid=uuid,
+        )
+
+
+class ValidationFailedError(RelocationError):
+    """What an import wrote does not compare equal to its source file."""
+
+    def __init__(self, uuid: str, detail: str) -> None:
+        super().__init__(
+            f"validation of relocation {uuid or '(unknown)'} failed: {detail}", uuid=uuid
+        )
+
+
 class UnknownRegionError(RelocationError):
     """A region name control is not configured with."""
 

@@ -21,6 +21,65 @@ class RelocationStatus(enum.StrEnum):
     SUCCESS = "SUCCESS"
     # Failed with a reason; ``relocate import ... --resume UUID`` continues it.
     FAILURE = "FAILURE"
+    # Cancelled by the operator, or a step after the import failed past its attempts: nothing
+    # resumes or retries it (Sentry abandons a broken relocation rather than retrying it).
+    ABANDONED = "ABANDONED"
+
+
+class PostStepName(enum.StrEnum):
+    """The steps after the import, in the order ``relocations finish`` runs them."""
+
+    # Organizations imported hidden (--hide-organizations) become visible.
+    UNHIDE = "unhide"
+    # Claim links for the users the import created unclaimed, for the operator's mailer.
+    CLAIM_LINKS = "claim_links"
+    # Export what the import wrote and compare it with the source file.
+    VALIDATION = "validation"
+
+
+class PostStepStatus(enum.StrEnum):
+    """Where one step after the import stands."""
+
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    # Not needed by this relocation.
+    SKIPPED = "SKIPPED"
+
+
+@dataclass(frozen=True, slots=True)
+class PostStep:
+    """One step after the import, as recorded."""
+
+    name: PostStepName
+    status: PostStepStatus
+    attempts: int = 0
+    """How many times it was started."""
+    detail: str = ""
+    """What it did, or why it failed (secrets masked)."""
+    updated: datetime | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The step as stored in the region's record."""
+        return {"status": self.status.value, "attempts": self.attempts, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, name: str, data: object, updated: datetime | None) -> PostStep | None:
+        """Read ``as_json()`` output back; None for a name or shape this version does not know."""
+        if name not in {n.value for n in PostStepName} or not isinstance(data, dict):
+            return None
+        try:
+            status = PostStepStatus(str(data.get("status")))
+        except ValueError:
+            return None
+        detail = data.get("detail")
+        return cls(
+            PostStepName(name),
+            status,
+            _int(data.get("attempts")),
+            detail if isinstance(detail, str) else "",
+            updated,
+        )
 
 
 class RelocationStep(enum.StrEnum):
@@ -115,3 +174,9 @@ class RelocationRecord:
     """When the record last changed."""
     finished: datetime | None = None
     """When the import last finished or failed (None while it runs)."""
+    post_steps: tuple[PostStep, ...] = ()
+    """The steps after the import that have run, in PostStepName order (the order they run)."""
+
+    def post_step(self, name: PostStepName) -> PostStep | None:
+        """The recorded state of one step after the import, if it ran."""
+        return next((s for s in self.post_steps if s.name is name), None)

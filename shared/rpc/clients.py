@@ -23,6 +23,7 @@ from shared.backup.flags import ImportFlags
 from shared.backup.pk_map import PrimaryKeyMap
 from shared.backup.ports import OrganizationSlug
 from shared.backup.relocation_records import (
+    PostStep,
     RelocationProgress,
     RelocationRecord,
     RelocationStatus,
@@ -55,6 +56,7 @@ from shared.rpc.gen.relocate.relocation.v1 import (
 )
 from shared.rpc.relocation_records import (
     decode_relocation,
+    encode_post_step,
     encode_progress,
     encode_status,
     encode_step,
@@ -272,6 +274,7 @@ class RegionImportClient:
         status: RelocationStatus | None = None,
         failure_reason: str | None = None,
         progress: RelocationProgress | None = None,
+        post_step: PostStep | None = None,
     ) -> RelocationRecord:
         """Change the given fields of the import's record (None leaves a field as it is)."""
         request = region_import_pb2.UpdateRelocationRequest(
@@ -280,6 +283,7 @@ class RegionImportClient:
             status=encode_status(status),
             failure_reason=failure_reason,
             progress=encode_progress(progress) if progress is not None else None,
+            post_step=encode_post_step(post_step) if post_step is not None else None,
         )
         response = self._call("UpdateRelocation", self._stub.UpdateRelocation, request)
         return decode_relocation(response.relocation)
@@ -292,6 +296,19 @@ class RegionImportClient:
         except NotFound:
             return None
         return decode_relocation(response.relocation)
+
+    def unhide_organizations(self, *, import_uuid: str) -> tuple[dict[int, str], int]:
+        """Make the import's hidden organizations visible; return (unhidden id -> slug, how many
+        were visible already)."""
+        request = region_import_pb2.UnhideOrganizationsRequest(import_uuid=import_uuid)
+        response = self._call("UnhideOrganizations", self._stub.UnhideOrganizations, request)
+        return dict(response.unhidden), response.already_visible_count
+
+    def get_imported_objects(self, *, import_uuid: str) -> tuple[dict[int, str], dict[int, str]]:
+        """What the import created: (organization id -> slug, user id -> username)."""
+        request = region_import_pb2.GetImportedObjectsRequest(import_uuid=import_uuid)
+        response = self._call("GetImportedObjects", self._stub.GetImportedObjects, request)
+        return dict(response.organization_slugs), dict(response.usernames)
 
     def list_relocations(self, *, limit: int = 0) -> list[RelocationRecord]:
         """Import records, most recently created first (every one when ``limit`` is 0)."""

@@ -73,6 +73,12 @@ class Reason(enum.StrEnum):
     SHARED_CONTROL_IN_USE = "SHARED_CONTROL_IN_USE"
     # A region was asked to clear itself for an import aimed at another region.
     WRONG_REGION = "WRONG_REGION"
+    # An abandoned relocation was asked to resume or run a step.
+    RELOCATION_ABANDONED = "RELOCATION_ABANDONED"
+    # A step after the import was asked for before the import succeeded.
+    IMPORT_NOT_FINISHED = "IMPORT_NOT_FINISHED"
+    # What an import wrote does not compare equal to its source file.
+    VALIDATION_FAILED = "VALIDATION_FAILED"
     # The declared models' dependencies form a cycle.
     DEPENDENCY_CYCLE = "DEPENDENCY_CYCLE"
     # A batch with the same import key was stored with different contents.
@@ -116,6 +122,9 @@ ERROR_TABLE: Final[Mapping[type[domain.RelocationError], tuple[grpc.StatusCode, 
     domain.UnknownRegionError: (_C.FAILED_PRECONDITION, Reason.UNKNOWN_REGION),
     domain.SharedControlClearError: (_C.FAILED_PRECONDITION, Reason.SHARED_CONTROL_IN_USE),
     domain.WrongRegionClearError: (_C.FAILED_PRECONDITION, Reason.WRONG_REGION),
+    domain.RelocationAbandonedError: (_C.FAILED_PRECONDITION, Reason.RELOCATION_ABANDONED),
+    domain.ImportNotFinishedError: (_C.FAILED_PRECONDITION, Reason.IMPORT_NOT_FINISHED),
+    domain.ValidationFailedError: (_C.FAILED_PRECONDITION, Reason.VALIDATION_FAILED),
 }
 
 # Reasons whose messages may quote SQL or data, so they never leave the server.

@@ -10,6 +10,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from shared.backup.relocation_records import (
     ModelProgress,
+    PostStep,
+    PostStepName,
+    PostStepStatus,
     RelocationProgress,
     RelocationRecord,
     RelocationStatus,
@@ -20,10 +23,12 @@ from shared.rpc.gen.relocate.region.v1 import relocation_pb2 as pb
 
 __all__ = [
     "RelocationRecord",
+    "decode_post_step",
     "decode_progress",
     "decode_relocation",
     "decode_status",
     "decode_step",
+    "encode_post_step",
     "encode_progress",
     "encode_relocation",
     "encode_status",
@@ -43,8 +48,45 @@ _STATUSES: Final[dict[RelocationStatus, pb.RelocationStatus.ValueType]] = {
     RelocationStatus.IN_PROGRESS: pb.RELOCATION_STATUS_IN_PROGRESS,
     RelocationStatus.SUCCESS: pb.RELOCATION_STATUS_SUCCESS,
     RelocationStatus.FAILURE: pb.RELOCATION_STATUS_FAILURE,
+    RelocationStatus.ABANDONED: pb.RELOCATION_STATUS_ABANDONED,
 }
 _STATUSES_BACK: Final = {v: k for k, v in _STATUSES.items()}
+_POST_STATUSES: Final[dict[PostStepStatus, pb.PostStepStatus.ValueType]] = {
+    PostStepStatus.IN_PROGRESS: pb.POST_STEP_STATUS_IN_PROGRESS,
+    PostStepStatus.SUCCESS: pb.POST_STEP_STATUS_SUCCESS,
+    PostStepStatus.FAILURE: pb.POST_STEP_STATUS_FAILURE,
+    PostStepStatus.SKIPPED: pb.POST_STEP_STATUS_SKIPPED,
+}
+_POST_STATUSES_BACK: Final = {v: k for k, v in _POST_STATUSES.items()}
+
+
+def encode_post_step(step: PostStep) -> pb.PostStep:
+    """Encode one step after the import."""
+    return pb.PostStep(
+        name=step.name.value,
+        status=_POST_STATUSES[step.status],
+        attempts=step.attempts,
+        detail=step.detail,
+        update_time=_timestamp(step.updated),
+    )
+
+
+def decode_post_step(message: pb.PostStep) -> PostStep:
+    """Decode one step after the import. Raises ValueError on an unknown name or status."""
+    try:
+        name = PostStepName(message.name)
+        status = _POST_STATUSES_BACK[pb.PostStepStatus.ValueType(message.status)]
+    except (ValueError, KeyError):
+        raise ValueError(
+            f"unknown post-import step {message.name!r} or status number {message.status}"
+        ) from None
+    return PostStep(
+        name,
+        status,
+        message.attempts,
+        message.detail,
+        _datetime(message.update_time) if message.HasField("update_time") else None,
+    )
 
 
 def encode_step(step: RelocationStep | None) -> pb.RelocationStep.ValueType:
@@ -120,6 +162,7 @@ def encode_relocation(record: RelocationRecord) -> pb.Relocation:
         create_time=_timestamp(record.created),
         update_time=_timestamp(record.updated),
         finish_time=_timestamp(record.finished),
+        post_steps=[encode_post_step(step) for step in record.post_steps],
     )
 
 
@@ -143,6 +186,7 @@ def decode_relocation(message: pb.Relocation) -> RelocationRecord:
         created=_datetime(message.create_time) if message.HasField("create_time") else None,
         updated=_datetime(message.update_time) if message.HasField("update_time") else None,
         finished=_datetime(message.finish_time) if message.HasField("finish_time") else None,
+        post_steps=tuple(decode_post_step(step) for step in message.post_steps),
     )
 
 

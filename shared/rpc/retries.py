@@ -54,6 +54,8 @@ IDEMPOTENT_METHODS: Final[dict[str, tuple[str, ...]]] = {
         "UpdateRelocation",
         "GetRelocation",
         "ListRelocations",
+        "UnhideOrganizations",
+        "GetImportedObjects",
     ),
 }
 

@@ -20,9 +20,12 @@ from shared.backup.errors import (
     ClearNotConfirmedError,
     DecryptionError,
     EncryptionError,
+    ImportNotFinishedError,
+    RelocationAbandonedError,
     SharedControlClearError,
     UnaccountedRecordsError,
     UnknownRegionError,
+    ValidationFailedError,
     WrongRegionClearError,
 )
 from shared.backup.findings import Finding, FindingKind
@@ -72,6 +75,9 @@ SAMPLES: dict[type[domain.RelocationError], domain.RelocationError] = {
     UnknownRegionError: UnknownRegionError("mars", ["us"]),
     SharedControlClearError: SharedControlClearError("de", {"us": 3}),
     WrongRegionClearError: WrongRegionClearError("us", "de"),
+    RelocationAbandonedError: RelocationAbandonedError("abc", "cancelled"),
+    ImportNotFinishedError: ImportNotFinishedError("abc", "its import is FAILURE"),
+    ValidationFailedError: ValidationFailedError("abc", "2 differences"),
 }
 
 

@@ -202,6 +202,7 @@ class UpdateRelocationRequest(_message.Message):
     STATUS_FIELD_NUMBER: _builtins.int
     FAILURE_REASON_FIELD_NUMBER: _builtins.int
     PROGRESS_FIELD_NUMBER: _builtins.int
+    POST_STEP_FIELD_NUMBER: _builtins.int
     uuid: _builtins.str
     """The import uuid."""
     step: _relocation_pb2.RelocationStep.ValueType
@@ -214,6 +215,10 @@ class UpdateRelocationRequest(_message.Message):
     def progress(self) -> _relocation_pb2.RelocationProgress:
         """The progress, when set."""
 
+    @_builtins.property
+    def post_step(self) -> _relocation_pb2.PostStep:
+        """A step after the import to record (replaces the step of the same name), when set."""
+
     def __init__(
         self,
         *,
@@ -222,10 +227,11 @@ class UpdateRelocationRequest(_message.Message):
         status: _relocation_pb2.RelocationStatus.ValueType = ...,
         failure_reason: _builtins.str | None = ...,
         progress: _relocation_pb2.RelocationProgress | None = ...,
+        post_step: _relocation_pb2.PostStep | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_failure_reason", b"_failure_reason", "failure_reason", b"failure_reason", "progress", b"progress"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_failure_reason", b"_failure_reason", "failure_reason", b"failure_reason", "post_step", b"post_step", "progress", b"progress"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_failure_reason", b"_failure_reason", "failure_reason", b"failure_reason", "progress", b"progress", "status", b"status", "step", b"step", "uuid", b"uuid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_failure_reason", b"_failure_reason", "failure_reason", b"failure_reason", "post_step", b"post_step", "progress", b"progress", "status", b"status", "step", b"step", "uuid", b"uuid"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__failure_reason: _TypeAlias = _typing.Literal["failure_reason"]  # noqa: Y015
     _WhichOneofArgType__failure_reason: _TypeAlias = _typing.Literal["_failure_reason", b"_failure_reason"]  # noqa: Y015
@@ -348,3 +354,167 @@ class ListRelocationsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListRelocationsResponse: _TypeAlias = ListRelocationsResponse  # noqa: Y015
+
+@_typing.final
+class UnhideOrganizationsRequest(_message.Message):
+    """UnhideOrganizationsRequest names the import whose organizations become visible."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IMPORT_UUID_FIELD_NUMBER: _builtins.int
+    import_uuid: _builtins.str
+    """The import uuid."""
+    def __init__(
+        self,
+        *,
+        import_uuid: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["import_uuid", b"import_uuid"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnhideOrganizationsRequest: _TypeAlias = UnhideOrganizationsRequest  # noqa: Y015
+
+@_typing.final
+class UnhideOrganizationsResponse(_message.Message):
+    """UnhideOrganizationsResponse reports what changed."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class UnhiddenEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.int
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.int = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    UNHIDDEN_FIELD_NUMBER: _builtins.int
+    ALREADY_VISIBLE_COUNT_FIELD_NUMBER: _builtins.int
+    already_visible_count: _builtins.int
+    """Organizations of the import that were visible already."""
+    @_builtins.property
+    def unhidden(self) -> _containers.ScalarMap[_builtins.int, _builtins.str]:
+        """Organizations that were hidden and are now visible, by id, with their (final) slugs."""
+
+    def __init__(
+        self,
+        *,
+        unhidden: _abc.Mapping[_builtins.int, _builtins.str] | None = ...,
+        already_visible_count: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["already_visible_count", b"already_visible_count", "unhidden", b"unhidden"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UnhideOrganizationsResponse: _TypeAlias = UnhideOrganizationsResponse  # noqa: Y015
+
+@_typing.final
+class GetImportedObjectsRequest(_message.Message):
+    """GetImportedObjectsRequest names an import."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IMPORT_UUID_FIELD_NUMBER: _builtins.int
+    import_uuid: _builtins.str
+    """The import uuid."""
+    def __init__(
+        self,
+        *,
+        import_uuid: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["import_uuid", b"import_uuid"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetImportedObjectsRequest: _TypeAlias = GetImportedObjectsRequest  # noqa: Y015
+
+@_typing.final
+class GetImportedObjectsResponse(_message.Message):
+    """GetImportedObjectsResponse names what the import created (not what it found existing)."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class OrganizationSlugsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.int
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.int = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    @_typing.final
+    class UsernamesEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.int
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.int = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    ORGANIZATION_SLUGS_FIELD_NUMBER: _builtins.int
+    USERNAMES_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def organization_slugs(self) -> _containers.ScalarMap[_builtins.int, _builtins.str]:
+        """The organizations the import created, by id, with their current slugs."""
+
+    @_builtins.property
+    def usernames(self) -> _containers.ScalarMap[_builtins.int, _builtins.str]:
+        """The users the import created (as the region's replicas of control's chunks record them),
+        by id, with their usernames.
+        """
+
+    def __init__(
+        self,
+        *,
+        organization_slugs: _abc.Mapping[_builtins.int, _builtins.str] | None = ...,
+        usernames: _abc.Mapping[_builtins.int, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organization_slugs", b"organization_slugs", "usernames", b"usernames"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetImportedObjectsResponse: _TypeAlias = GetImportedObjectsResponse  # noqa: Y015

@@ -65,6 +65,16 @@ class RegionImportServiceStub:
                 request_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsRequest.SerializeToString,
                 response_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsResponse.FromString,
                 _registered_method=True)
+        self.UnhideOrganizations = channel.unary_unary(
+                '/relocate.region.v1.RegionImportService/UnhideOrganizations',
+                request_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.UnhideOrganizationsRequest.SerializeToString,
+                response_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.UnhideOrganizationsResponse.FromString,
+                _registered_method=True)
+        self.GetImportedObjects = channel.unary_unary(
+                '/relocate.region.v1.RegionImportService/GetImportedObjects',
+                request_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetImportedObjectsRequest.SerializeToString,
+                response_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetImportedObjectsResponse.FromString,
+                _registered_method=True)
 
 
 class RegionImportServiceServicer:
@@ -113,6 +123,21 @@ class RegionImportServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UnhideOrganizations(self, request, context):
+        """UnhideOrganizations makes the organizations an import created hidden (pending approval)
+        visible; idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetImportedObjects(self, request, context):
+        """GetImportedObjects names what an import created: its organizations and users.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RegionImportServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -145,6 +170,16 @@ def add_RegionImportServiceServicer_to_server(servicer, server):
                     servicer.ListRelocations,
                     request_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsRequest.FromString,
                     response_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsResponse.SerializeToString,
+            ),
+            'UnhideOrganizations': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnhideOrganizations,
+                    request_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.UnhideOrganizationsRequest.FromString,
+                    response_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.UnhideOrganizationsResponse.SerializeToString,
+            ),
+            'GetImportedObjects': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetImportedObjects,
+                    request_deserializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetImportedObjectsRequest.FromString,
+                    response_serializer=relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetImportedObjectsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -310,6 +345,60 @@ class RegionImportService:
             '/relocate.region.v1.RegionImportService/ListRelocations',
             relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsRequest.SerializeToString,
             relocate_dot_region_dot_v1_dot_region__import__service__pb2.ListRelocationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnhideOrganizations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.region.v1.RegionImportService/UnhideOrganizations',
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.UnhideOrganizationsRequest.SerializeToString,
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.UnhideOrganizationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetImportedObjects(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.region.v1.RegionImportService/GetImportedObjects',
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetImportedObjectsRequest.SerializeToString,
+            relocate_dot_region_dot_v1_dot_region__import__service__pb2.GetImportedObjectsResponse.FromString,
             options,
             channel_credentials,
             insecure,

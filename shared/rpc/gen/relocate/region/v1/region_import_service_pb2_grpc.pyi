@@ -45,6 +45,12 @@ class RegionImportServiceStub:
     """GetRelocation returns one import's record; NOT_FOUND when the uuid is unknown."""
     ListRelocations: _grpc.UnaryUnaryMultiCallable[_region_import_service_pb2.ListRelocationsRequest, _region_import_service_pb2.ListRelocationsResponse]
     """ListRelocations returns the records of imports, most recently created first."""
+    UnhideOrganizations: _grpc.UnaryUnaryMultiCallable[_region_import_service_pb2.UnhideOrganizationsRequest, _region_import_service_pb2.UnhideOrganizationsResponse]
+    """UnhideOrganizations makes the organizations an import created hidden (pending approval)
+    visible; idempotent.
+    """
+    GetImportedObjects: _grpc.UnaryUnaryMultiCallable[_region_import_service_pb2.GetImportedObjectsRequest, _region_import_service_pb2.GetImportedObjectsResponse]
+    """GetImportedObjects names what an import created: its organizations and users."""
 
 @_typing.type_check_only
 class RegionImportServiceAsyncStub(RegionImportServiceStub):
@@ -63,6 +69,12 @@ class RegionImportServiceAsyncStub(RegionImportServiceStub):
     """GetRelocation returns one import's record; NOT_FOUND when the uuid is unknown."""
     ListRelocations: _aio.UnaryUnaryMultiCallable[_region_import_service_pb2.ListRelocationsRequest, _region_import_service_pb2.ListRelocationsResponse]  # type: ignore[assignment]
     """ListRelocations returns the records of imports, most recently created first."""
+    UnhideOrganizations: _aio.UnaryUnaryMultiCallable[_region_import_service_pb2.UnhideOrganizationsRequest, _region_import_service_pb2.UnhideOrganizationsResponse]  # type: ignore[assignment]
+    """UnhideOrganizations makes the organizations an import created hidden (pending approval)
+    visible; idempotent.
+    """
+    GetImportedObjects: _aio.UnaryUnaryMultiCallable[_region_import_service_pb2.GetImportedObjectsRequest, _region_import_service_pb2.GetImportedObjectsResponse]  # type: ignore[assignment]
+    """GetImportedObjects names what an import created: its organizations and users."""
 
 class RegionImportServiceServicer(metaclass=_abc_1.ABCMeta):
     """RegionImportService holds the region-side steps of an import that follow the batch writes."""
@@ -114,5 +126,23 @@ class RegionImportServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_region_import_service_pb2.ListRelocationsResponse, _abc.Awaitable[_region_import_service_pb2.ListRelocationsResponse]]:
         """ListRelocations returns the records of imports, most recently created first."""
+
+    @_abc_1.abstractmethod
+    def UnhideOrganizations(
+        self,
+        request: _region_import_service_pb2.UnhideOrganizationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_region_import_service_pb2.UnhideOrganizationsResponse, _abc.Awaitable[_region_import_service_pb2.UnhideOrganizationsResponse]]:
+        """UnhideOrganizations makes the organizations an import created hidden (pending approval)
+        visible; idempotent.
+        """
+
+    @_abc_1.abstractmethod
+    def GetImportedObjects(
+        self,
+        request: _region_import_service_pb2.GetImportedObjectsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_region_import_service_pb2.GetImportedObjectsResponse, _abc.Awaitable[_region_import_service_pb2.GetImportedObjectsResponse]]:
+        """GetImportedObjects names what an import created: its organizations and users."""
 
 def add_RegionImportServiceServicer_to_server(servicer: RegionImportServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

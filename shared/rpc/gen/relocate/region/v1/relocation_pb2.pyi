@@ -35,6 +35,10 @@ class _RelocationStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Relo
     """The import finished and every record is accounted for."""
     RELOCATION_STATUS_FAILURE: _RelocationStatus.ValueType  # 3
     """The import failed; see the failure reason. It can be resumed."""
+    RELOCATION_STATUS_ABANDONED: _RelocationStatus.ValueType  # 4
+    """The operator cancelled the relocation, or a step failed past its retries. Nothing resumes
+    or retries it; a new import starts over.
+    """
 
 class RelocationStatus(_RelocationStatus, metaclass=_RelocationStatusEnumTypeWrapper):
     """RelocationStatus tells whether an import is running, finished or abandoned."""
@@ -47,7 +51,43 @@ RELOCATION_STATUS_SUCCESS: RelocationStatus.ValueType  # 2
 """The import finished and every record is accounted for."""
 RELOCATION_STATUS_FAILURE: RelocationStatus.ValueType  # 3
 """The import failed; see the failure reason. It can be resumed."""
+RELOCATION_STATUS_ABANDONED: RelocationStatus.ValueType  # 4
+"""The operator cancelled the relocation, or a step failed past its retries. Nothing resumes
+or retries it; a new import starts over.
+"""
 Global___RelocationStatus: _TypeAlias = RelocationStatus  # noqa: Y015
+
+class _PostStepStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _PostStepStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_PostStepStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    POST_STEP_STATUS_UNSPECIFIED: _PostStepStatus.ValueType  # 0
+    """Not set; in an update it is rejected."""
+    POST_STEP_STATUS_IN_PROGRESS: _PostStepStatus.ValueType  # 1
+    """Running (or killed while running; running it again continues it)."""
+    POST_STEP_STATUS_SUCCESS: _PostStepStatus.ValueType  # 2
+    """Done."""
+    POST_STEP_STATUS_FAILURE: _PostStepStatus.ValueType  # 3
+    """Failed; see its detail. Running it again retries it, within its attempt budget."""
+    POST_STEP_STATUS_SKIPPED: _PostStepStatus.ValueType  # 4
+    """Not needed by this relocation (for example unhide after an import without hidden orgs)."""
+
+class PostStepStatus(_PostStepStatus, metaclass=_PostStepStatusEnumTypeWrapper):
+    """PostStepStatus is where one step after the import stands."""
+
+POST_STEP_STATUS_UNSPECIFIED: PostStepStatus.ValueType  # 0
+"""Not set; in an update it is rejected."""
+POST_STEP_STATUS_IN_PROGRESS: PostStepStatus.ValueType  # 1
+"""Running (or killed while running; running it again continues it)."""
+POST_STEP_STATUS_SUCCESS: PostStepStatus.ValueType  # 2
+"""Done."""
+POST_STEP_STATUS_FAILURE: PostStepStatus.ValueType  # 3
+"""Failed; see its detail. Running it again retries it, within its attempt budget."""
+POST_STEP_STATUS_SKIPPED: PostStepStatus.ValueType  # 4
+"""Not needed by this relocation (for example unhide after an import without hidden orgs)."""
+Global___PostStepStatus: _TypeAlias = PostStepStatus  # noqa: Y015
 
 class _RelocationStep:
     ValueType = _typing.NewType("ValueType", _builtins.int)
@@ -88,6 +128,46 @@ RELOCATION_STEP_DEFERRED: RelocationStep.ValueType  # 5
 RELOCATION_STEP_DONE: RelocationStep.ValueType  # 6
 """Every step is done."""
 Global___RelocationStep: _TypeAlias = RelocationStep  # noqa: Y015
+
+@_typing.final
+class PostStep(_message.Message):
+    """PostStep is one step after the import: unhide, claim links or validation."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    NAME_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
+    ATTEMPTS_FIELD_NUMBER: _builtins.int
+    DETAIL_FIELD_NUMBER: _builtins.int
+    UPDATE_TIME_FIELD_NUMBER: _builtins.int
+    name: _builtins.str
+    """The step's name: "unhide", "claim_links" or "validation"."""
+    status: Global___PostStepStatus.ValueType
+    """Where it stands."""
+    attempts: _builtins.int
+    """How many times it was started."""
+    detail: _builtins.str
+    """What it did, or why it failed (secrets masked)."""
+    @_builtins.property
+    def update_time(self) -> _timestamp_pb2.Timestamp:
+        """When it last changed."""
+
+    def __init__(
+        self,
+        *,
+        name: _builtins.str = ...,
+        status: Global___PostStepStatus.ValueType = ...,
+        attempts: _builtins.int = ...,
+        detail: _builtins.str = ...,
+        update_time: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["update_time", b"update_time"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["attempts", b"attempts", "detail", b"detail", "name", b"name", "status", b"status", "update_time", b"update_time"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PostStep: _TypeAlias = PostStep  # noqa: Y015
 
 @_typing.final
 class ModelProgress(_message.Message):
@@ -168,6 +248,7 @@ class Relocation(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _builtins.int
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     FINISH_TIME_FIELD_NUMBER: _builtins.int
+    POST_STEPS_FIELD_NUMBER: _builtins.int
     uuid: _builtins.str
     """The import uuid the batches were written under."""
     scope: _scope_pb2.OperationScope.ValueType
@@ -198,6 +279,10 @@ class Relocation(_message.Message):
     def finish_time(self) -> _timestamp_pb2.Timestamp:
         """When the import last finished or failed; unset while it runs."""
 
+    @_builtins.property
+    def post_steps(self) -> _containers.RepeatedCompositeFieldContainer[Global___PostStep]:
+        """The steps after the import that have run, in the order the steps run."""
+
     def __init__(
         self,
         *,
@@ -212,10 +297,11 @@ class Relocation(_message.Message):
         create_time: _timestamp_pb2.Timestamp | None = ...,
         update_time: _timestamp_pb2.Timestamp | None = ...,
         finish_time: _timestamp_pb2.Timestamp | None = ...,
+        post_steps: _abc.Iterable[Global___PostStep] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "finish_time", b"finish_time", "progress", b"progress", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "failure_reason", b"failure_reason", "finish_time", b"finish_time", "flags_json", b"flags_json", "progress", b"progress", "scope", b"scope", "source_sha256", b"source_sha256", "status", b"status", "step", b"step", "update_time", b"update_time", "uuid", b"uuid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "failure_reason", b"failure_reason", "finish_time", b"finish_time", "flags_json", b"flags_json", "post_steps", b"post_steps", "progress", b"progress", "scope", b"scope", "source_sha256", b"source_sha256", "status", b"status", "step", b"step", "update_time", b"update_time", "uuid", b"uuid"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
