@@ -234,7 +234,7 @@ def test_org_auth_token_is_minted_from_the_reserved_slug(monkeypatch):
         minted.append(real(org_slug))
         return minted[-1]
 
-    monkeypatch.setattr(control_models, "generate_org_auth_token", spy)
+    monkeypatch.setattr(control_models.core, "generate_org_auth_token", spy)
     values: dict[str, object] = {
         "organization_id": 41,
         "token_hashed": "f" * 64,
