@@ -11,11 +11,14 @@ databases:
 (b) a per-row import shaped like Sentry's, a collision SELECT and an ORM save per record, on at
     most ``--baseline-rows`` records (default 10,000) of the same mix;
 (c) ``relocate import global --no-prompt`` into empty silos, both running as separate processes;
-(d) ``relocate export global`` of the same data, and raw COPY TO of the same tables.
+(d) ``relocate export global`` of the same data, raw COPY TO of the same tables, and PostgreSQL
+    writing the same records as Sentry-format JSON itself (the export's anchor).
 
-It prints rows/s of each, the ratios c/a, c/b and d/(COPY TO), and the peak RSS of the importer
-and of each silo process; ``--json OUT`` writes every figure. Ratios measured in one run on one
-machine are the point; absolute rates move with the machine's load.
+It prints rows/s of each, the ratios c/a, c/b, d/(COPY TO) and d/(JSON anchor), the peak RSS of
+the importer and of each silo process, and the CPU seconds of the relocate process, each silo
+and PostgreSQL during (c) and (d) with the machine's utilisation; ``--json OUT`` writes every
+figure. Ratios measured in one run on one machine are the point; absolute rates move with the
+machine's load.
 """
 
 from __future__ import annotations
@@ -74,10 +77,13 @@ def measure(rows: int, baseline_rows: int, work: Path) -> dict[str, Any]:
         "import": trip.imported.to_json(),
         "export": trip.exported.to_json(),
         "copy_to": trip.copy_out.to_json(),
+        "json_anchor": trip.json_anchor.to_json(),
+        "cpu": {"import": trip.import_cpu.to_json(), "export": trip.export_cpu.to_json()},
         "ratios": {
             "import_over_copy_from": trip.imported.rows_per_s / copy_from.rows_per_s,
             "import_over_per_row": trip.imported.rows_per_s / sentry_like.rows_per_s,
             "export_over_copy_to": trip.exported.rows_per_s / trip.copy_out.rows_per_s,
+            "export_over_json_anchor": trip.exported.rows_per_s / trip.json_anchor.rows_per_s,
         },
         "peak_rss_mb": {
             "importer": trip.importer_peak_rss_mb,
@@ -99,6 +105,7 @@ def report(run: dict[str, Any]) -> str:
         ("(c) relocate import global", "import"),
         ("(d) relocate export global", "export"),
         ("    COPY TO, raw", "copy_to"),
+        ("    PostgreSQL's own JSON (json_build_object)", "json_anchor"),
     )
     for label, key in rows:
         fig = run[key]
@@ -110,7 +117,15 @@ def report(run: dict[str, Any]) -> str:
     lines.append(
         f"  c/a = {ratios['import_over_copy_from']:.3f}   c/b = {ratios['import_over_per_row']:.2f}"
         f"   d/COPY TO = {ratios['export_over_copy_to']:.3f}"
+        f"   d/JSON anchor = {ratios['export_over_json_anchor']:.3f}"
     )
+    for step in ("import", "export"):
+        cpu = run["cpu"][step]
+        parts = ", ".join(f"{k} {v:.1f} s" for k, v in cpu["cpu_seconds"].items())
+        lines.append(
+            f"  {step} CPU: {parts}; utilisation {100 * cpu['utilisation']:.0f}% of "
+            f"{cpu['cores']} cores over {cpu['wall_seconds']:.1f} s"
+        )
     lines.append(f"  (c) and (d) include {run['cli_startup_seconds']:.2f} s of CLI start-up")
     rss = run["peak_rss_mb"]
     lines.append(

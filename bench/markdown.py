@@ -19,7 +19,13 @@ MEASUREMENTS = (
     ("(c) `relocate import global`", "import"),
     ("(d) `relocate export global`", "export"),
     ("COPY TO, raw", "copy_to"),
+    ("PostgreSQL's own JSON (`json_build_object`), export anchor", "json_anchor"),
 )
+
+
+def _utilisation(run: dict[str, Any], step: str) -> str:
+    cpu = run.get("cpu", {}).get(step)
+    return f"{100 * cpu['utilisation']:.0f}%" if cpu else "-"
 
 
 def tables(result: dict[str, Any]) -> str:
@@ -38,6 +44,8 @@ def tables(result: dict[str, Any]) -> str:
         "|---|" + "---|" * len(runs),
     ]
     for label, key in MEASUREMENTS:
+        if any(key not in r for r in runs):  # figures of an older bench
+            continue
         cells = " | ".join(f"{r[key]['rows_per_s']:,.0f} ({r[key]['rows']:,})" for r in runs)
         lines.append(f"| {label} | {cells} |")
     lines += ["", f"| | {head} |", "|---|" + "---|" * len(runs)]
@@ -45,6 +53,12 @@ def tables(result: dict[str, Any]) -> str:
         ("c/a: import over COPY FROM", lambda r: f"{r['ratios']['import_over_copy_from']:.3f}"),
         ("c/b: import over per-row", lambda r: f"{r['ratios']['import_over_per_row']:.2f}"),
         ("d/COPY TO: export over COPY TO", lambda r: f"{r['ratios']['export_over_copy_to']:.3f}"),
+        (
+            "d/JSON anchor: export over PostgreSQL's JSON",
+            lambda r: f"{r['ratios'].get('export_over_json_anchor', 0):.3f}",
+        ),
+        ("CPU utilisation during import", lambda r: _utilisation(r, "import")),
+        ("CPU utilisation during export", lambda r: _utilisation(r, "export")),
         ("import time", lambda r: f"{r['import']['seconds']:.1f} s"),
         ("CLI start-up in (c) and (d)", lambda r: f"{r['cli_startup_seconds']:.1f} s"),
         ("importer peak RSS", lambda r: f"{r['peak_rss_mb']['importer']:.0f} MB"),

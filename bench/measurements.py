@@ -4,7 +4,12 @@
 (b) a Sentry-shaped per-row import, a collision SELECT and an ORM save per record
     (``bench.silo_rows per-row``);
 (c) ``relocate import global --no-prompt`` into empty silos started by ``relocate dev up``;
-(d) ``relocate export global`` of what (c) imported, and raw COPY TO of the same tables.
+(d) ``relocate export global`` of what (c) imported, raw COPY TO of the same tables, and
+    PostgreSQL writing the same records as Sentry-format JSON itself (the export's anchor).
+
+Around (c) and (d) the CPU seconds of the relocate process, each silo and every PostgreSQL
+process are sampled from /proc, giving the machine's utilisation (CPU seconds over wall seconds
+times cores).
 
 Reference measurements run in one Django process per silo; their time covers the database work
 only (no process start-up). The relocate commands are timed as an operator sees them, from
@@ -153,13 +158,83 @@ def vm_hwm_mb(pid: int) -> float:
     raise RuntimeError(f"no VmHWM in /proc/{pid}/status")
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) a live process used, plus those of children it reaped (so a
+    postmaster counts its exited backends); 0 when the process is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()
+    utime, stime, cutime, cstime = (int(v) for v in fields[11:15])
+    return (utime + stime + cutime + cstime) / CLOCK_TICKS
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU seconds of every PostgreSQL process on this machine (backends, postmaster and what it
+    reaped): before and after a run, the difference is the run's database work."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            comm = (entry / "comm").read_text().strip()
+        except OSError:
+            continue
+        if comm.startswith("postgres"):
+            total += process_cpu_seconds(int(entry.name))
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class CpuUse:
+    """CPU seconds of each process group during one command, and the machine's utilisation."""
+
+    wall_seconds: float
+    cpu_seconds: dict[str, float]
+    """By group: the relocate command, each silo, PostgreSQL."""
+
+    @property
+    def utilisation(self) -> float:
+        """CPU seconds of every group over wall seconds times cores."""
+        cores = os.cpu_count() or 1
+        return sum(self.cpu_seconds.values()) / (self.wall_seconds * cores)
+
+    def to_json(self) -> dict[str, Any]:
+        """The figures as JSON."""
+        return {
+            "wall_seconds": self.wall_seconds,
+            "cpu_seconds": self.cpu_seconds,
+            "cores": os.cpu_count() or 1,
+            "utilisation": self.utilisation,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class Timed:
-    """A finished relocate command: its wall time, peak RSS and output."""
+    """A finished relocate command: its wall time, peak RSS, CPU seconds and output."""
 
     seconds: float
     peak_rss_mb: float
     stdout: str
+    cpu_seconds: float = 0.0
+    """User + system CPU of the command's process."""
+
+
+def measured(
+    *args: str, env: dict[str, str], log: Path, silo_pids: dict[str, int]
+) -> tuple[Timed, CpuUse]:
+    """Run ``relocate ARGS`` and measure the CPU every process group spent meanwhile."""
+    before = {silo: process_cpu_seconds(pid) for silo, pid in silo_pids.items()}
+    pg_before = postgres_cpu_seconds()
+    timed = relocate(*args, env=env, log=log)
+    cpu = {"relocate": timed.cpu_seconds}
+    cpu |= {silo: process_cpu_seconds(pid) - before[silo] for silo, pid in silo_pids.items()}
+    cpu["postgresql"] = postgres_cpu_seconds() - pg_before
+    return timed, CpuUse(timed.seconds, cpu)
 
 
 def relocate(*args: str, env: dict[str, str], log: Path) -> Timed:
@@ -180,7 +255,7 @@ def relocate(*args: str, env: dict[str, str], log: Path) -> Timed:
     if child.returncode != 0:
         tail = log.read_text(errors="replace")[-3000:]
         raise RuntimeError(f"relocate {' '.join(args)} failed:\n{tail}")
-    return Timed(seconds, usage.ru_maxrss / 1024, stdout.decode())
+    return Timed(seconds, usage.ru_maxrss / 1024, stdout.decode(), usage.ru_utime + usage.ru_stime)
 
 
 def cli_startup_seconds(work: Path) -> float:
@@ -195,10 +270,14 @@ class RoundTrip:
     imported: Rate
     exported: Rate
     copy_out: Rate
+    json_anchor: Rate
+    """PostgreSQL writing the same records as Sentry-format JSON itself (json_build_object)."""
     importer_peak_rss_mb: float
     exporter_peak_rss_mb: float
     silo_peak_rss_mb: dict[str, float]
     """Each silo process's VmHWM once the import is done (start-up included)."""
+    import_cpu: CpuUse
+    export_cpu: CpuUse
 
 
 @contextlib.contextmanager
@@ -232,27 +311,37 @@ def round_trip(
     """(c) our import into empty silos, then (d) our export and raw COPY TO of the same tables."""
     log = work / "relocate.log"
     with dev_silos(dbs, templates, work) as (state, env):
-        imported = relocate("import", "global", str(export), "--no-prompt", env=env, log=log)
-        silo_rss = {silo: vm_hwm_mb(int(state["pids"][silo])) for silo in SILOS}
+        pids = {silo: int(state["pids"][silo]) for silo in SILOS}
+        imported, import_cpu = measured(
+            "import", "global", str(export), "--no-prompt", env=env, log=log, silo_pids=pids
+        )
+        silo_rss = {silo: vm_hwm_mb(pid) for silo, pid in pids.items()}
         out = work / "exported.json"
-        exported = relocate("export", "global", str(out), "--no-prompt", env=env, log=log)
+        exported, export_cpu = measured(
+            "export", "global", str(out), "--no-prompt", env=env, log=log, silo_pids=pids
+        )
         match = re.search(r"Exported (\d+) record", exported.stdout)
         exported_rows = int(match.group(1)) if match else 0
         if exported_rows != rows:
             tail = log.read_text(errors="replace")[-3000:]
             raise RuntimeError(f"exported {exported_rows} records, expected {rows}:\n{tail}")
         copy_out = Rate(0, 0.0)
+        json_anchor = Rate(0, 0.0)
         for silo in SILOS:
-            names = [t.partition(":")[2] for t in tables if t.startswith(f"{silo}:")]
-            result = silo_worker(
-                silo, state["databases"][silo], "copy-out", "--tables", ",".join(names)
-            )
+            names = ",".join(t.partition(":")[2] for t in tables if t.startswith(f"{silo}:"))
+            url = state["databases"][silo]
+            result = silo_worker(silo, url, "copy-out", "--tables", names)
             copy_out += Rate(result["rows"], result["seconds"])
+            result = silo_worker(silo, url, "json-out", "--tables", names)
+            json_anchor += Rate(result["rows"], result["seconds"])
     return RoundTrip(
         imported=Rate(rows, imported.seconds),
         exported=Rate(exported_rows, exported.seconds),
         copy_out=copy_out,
+        json_anchor=json_anchor,
         importer_peak_rss_mb=imported.peak_rss_mb,
         exporter_peak_rss_mb=exported.peak_rss_mb,
         silo_peak_rss_mb=silo_rss,
+        import_cpu=import_cpu,
+        export_cpu=export_cpu,
     )

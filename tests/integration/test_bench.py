@@ -10,11 +10,12 @@ import pytest
 
 from tests.integration.conftest import PG_URL, ROOT
 
-MEASUREMENTS = ("copy_from", "per_row_baseline", "import", "export", "copy_to")
+MEASUREMENTS = ("copy_from", "per_row_baseline", "import", "export", "copy_to", "json_anchor")
 RATIOS = {
     "import_over_copy_from": ("import", "copy_from"),
     "import_over_per_row": ("import", "per_row_baseline"),
     "export_over_copy_to": ("export", "copy_to"),
+    "export_over_json_anchor": ("export", "json_anchor"),
 }
 
 
@@ -54,6 +55,14 @@ def test_bench_measures_every_figure_of_a_small_export(tmp_path):
     assert set(run["peak_rss_mb"]) == {"importer", "exporter", "control", "region"}
     for process, mb in run["peak_rss_mb"].items():
         assert 10 < mb < 2000, process
+    for step in ("import", "export"):
+        cpu = run["cpu"][step]
+        assert set(cpu["cpu_seconds"]) == {"relocate", "control", "region", "postgresql"}, step
+        assert cpu["cpu_seconds"]["relocate"] > 0, step
+        assert all(seconds >= 0 for seconds in cpu["cpu_seconds"].values()), step
+        assert cpu["wall_seconds"] == pytest.approx(run[step]["seconds"]), step
+        assert 0 < cpu["utilisation"] <= 1.05, step
+        assert f"{step} CPU: relocate " in proc.stdout
     assert "growth" not in figures  # one size: nothing to compare
 
     table = subprocess.run(
