@@ -5,3 +5,4 @@ New subjects go in their own module here, re-exported below, so that
 """
 
 from control.models.core import *  # noqa: F403
+from control.models.lost_passwords import *  # noqa: F403

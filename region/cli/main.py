@@ -19,6 +19,7 @@ from region.cli.import_command import import_command
 from region.cli.organizations import organizations_group
 from region.cli.relocations import relocations_group
 from region.cli.settings import DEFAULT_DATA_DIR
+from region.cli.users import users_group
 from shared.backup.errors import RelocationError
 from shared.backup.scopes import OperationScope
 
@@ -114,6 +115,7 @@ cli.add_command(backup_group)
 cli.add_command(relocations_group)
 cli.add_command(organizations_group)
 cli.add_command(events_group)
+cli.add_command(users_group)
 
 
 # The silo's own flags (--bind, --tls-cert, ...) pass through to `python -m <silo>.server`.

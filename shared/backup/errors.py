@@ -303,3 +303,51 @@ class UnknownRegionError(RelocationError):
             f"unknown region {region!r}; control knows {', '.join(known) or 'none'}",
             region=region,
         )
+
+
+class UnknownImportError(RelocationError):
+    """An import uuid the silo holds no imported batch of."""
+
+    def __init__(self, import_uuid: str, silo: str) -> None:
+        super().__init__(
+            f"the {silo} silo holds no batch of import {import_uuid!r}; check the uuid (the "
+            "import's output and `relocate relocations list` show it)",
+            import_uuid=import_uuid,
+            silo=silo,
+        )
+
+
+class ClaimHashInvalidError(RelocationError):
+    """A claim of a user whose claim hash is wrong, already used, or was never issued.
+
+    One error for all three, so a wrong guess learns nothing; the message never quotes the hash.
+    """
+
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            f"no valid claim link for user {username!r}: the hash is wrong, was already used or "
+            "was replaced by a newer link; ask the operator for a new one "
+            "(`relocate users claim-links`)",
+            username=username,
+        )
+
+
+class ClaimHashExpiredError(RelocationError):
+    """A claim with a hash past its lifetime; the hash is deleted."""
+
+    def __init__(self, username: str, expired_at: str) -> None:
+        super().__init__(
+            f"the claim link of user {username!r} expired at {expired_at}; ask the operator for "
+            "a new one (`relocate users claim-links`)",
+            username=username,
+            expired_at=expired_at,
+        )
+
+
+class ClaimPasswordRejectedError(RelocationError):
+    """A claim's new password does not meet the password rules; says which, never the password."""
+
+    def __init__(self, username: str, rule: str) -> None:
+        super().__init__(
+            f"the new password of user {username!r} was rejected: {rule}", username=username
+        )

@@ -17,6 +17,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.backup.chunks import ImportChunk
+from shared.backup.claims import ClaimLink
 from shared.backup.descriptors import ModelDescriptor
 from shared.backup.filters import Filter
 from shared.backup.flags import ImportFlags
@@ -30,6 +31,7 @@ from shared.backup.relocation_records import (
     RelocationStep,
 )
 from shared.backup.scopes import OperationScope
+from shared.rpc.claims import decode_claim_link
 from shared.rpc.codecs import (
     decode_import_chunk,
     decode_model_descriptor,
@@ -46,6 +48,8 @@ from shared.rpc.gen.relocate.control.v1 import (
 from shared.rpc.gen.relocate.control.v1 import (
     organization_provisioning_service_pb2_grpc as provisioning_grpc,
 )
+from shared.rpc.gen.relocate.control.v1 import user_claim_service_pb2 as claim_pb2
+from shared.rpc.gen.relocate.control.v1 import user_claim_service_pb2_grpc as claim_grpc
 from shared.rpc.gen.relocate.region.v1 import region_import_service_pb2 as region_import_pb2
 from shared.rpc.gen.relocate.region.v1 import (
     region_import_service_pb2_grpc as region_import_grpc,
@@ -68,6 +72,7 @@ __all__ = [
     "OrganizationSlug",
     "RegionImportClient",
     "RelocationClient",
+    "UserClaimClient",
     "set_pre_call_check",
     "wait_for_health",
 ]
@@ -221,6 +226,28 @@ class OrganizationProvisioningClient:
             request,
         )
         return dict(response.slugs)
+
+
+class UserClaimClient:
+    """Client of control's UserClaimService; its requests and responses carry secrets."""
+
+    def __init__(
+        self, channel: grpc.Channel, deadline_s: float, retry: RetryPolicy | None = None
+    ) -> None:
+        self._stub = claim_grpc.UserClaimServiceStub(channel)
+        self._call = _Caller("relocate.control.v1.UserClaimService", deadline_s, retry)
+
+    def create_claim_links(self, *, import_uuid: str) -> list[ClaimLink]:
+        """Mint a claim link per unclaimed user the import created (earlier links stop working)."""
+        request = claim_pb2.CreateClaimLinksRequest(import_uuid=import_uuid)
+        response = self._call("CreateClaimLinks", self._stub.CreateClaimLinks, request)
+        return [decode_claim_link(link) for link in response.claim_links]
+
+    def claim_user(self, *, username: str, claim_hash: str, password: str) -> int:
+        """Redeem a claim hash with a new password; return the claimed user's id."""
+        request = claim_pb2.ClaimUserRequest(username=username, hash=claim_hash, password=password)
+        response = self._call("ClaimUser", self._stub.ClaimUser, request)
+        return response.user_id
 
 
 class RegionImportClient:

@@ -79,6 +79,14 @@ class Reason(enum.StrEnum):
     IMPORT_NOT_FINISHED = "IMPORT_NOT_FINISHED"
     # What an import wrote does not compare equal to its source file.
     VALIDATION_FAILED = "VALIDATION_FAILED"
+    # No batch of the import uuid was imported into the called silo.
+    UNKNOWN_IMPORT = "UNKNOWN_IMPORT"
+    # A claim hash is wrong, already used, or was replaced by a newer one.
+    CLAIM_HASH_INVALID = "CLAIM_HASH_INVALID"
+    # A claim hash is past its lifetime.
+    CLAIM_HASH_EXPIRED = "CLAIM_HASH_EXPIRED"
+    # A claim's new password does not meet the password rules.
+    CLAIM_PASSWORD_REJECTED = "CLAIM_PASSWORD_REJECTED"  # noqa: S105  (a reason, not a password)
     # The declared models' dependencies form a cycle.
     DEPENDENCY_CYCLE = "DEPENDENCY_CYCLE"
     # A batch with the same import key was stored with different contents.
@@ -125,6 +133,10 @@ ERROR_TABLE: Final[Mapping[type[domain.RelocationError], tuple[grpc.StatusCode, 
     domain.RelocationAbandonedError: (_C.FAILED_PRECONDITION, Reason.RELOCATION_ABANDONED),
     domain.ImportNotFinishedError: (_C.FAILED_PRECONDITION, Reason.IMPORT_NOT_FINISHED),
     domain.ValidationFailedError: (_C.FAILED_PRECONDITION, Reason.VALIDATION_FAILED),
+    domain.UnknownImportError: (_C.NOT_FOUND, Reason.UNKNOWN_IMPORT),
+    domain.ClaimHashInvalidError: (_C.FAILED_PRECONDITION, Reason.CLAIM_HASH_INVALID),
+    domain.ClaimHashExpiredError: (_C.FAILED_PRECONDITION, Reason.CLAIM_HASH_EXPIRED),
+    domain.ClaimPasswordRejectedError: (_C.INVALID_ARGUMENT, Reason.CLAIM_PASSWORD_REJECTED),
 }
 
 # Reasons whose messages may quote SQL or data, so they never leave the server.

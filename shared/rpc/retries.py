@@ -47,6 +47,9 @@ IDEMPOTENT_METHODS: Final[dict[str, tuple[str, ...]]] = {
     "relocate.control.v1.OrganizationProvisioningService": (
         "BulkCreateOrganizationSlugReservations",
     ),
+    # Repeating CreateClaimLinks mints fresh hashes and voids the earlier ones, which only the
+    # lost response carried; ClaimUser is single-use, so a repeat would fail and is not listed.
+    "relocate.control.v1.UserClaimService": ("CreateClaimLinks",),
     "relocate.region.v1.RegionImportService": (
         "RecordControlImportChunkReplica",
         "ApplyOrganizationSlugs",

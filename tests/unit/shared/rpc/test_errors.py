@@ -78,6 +78,10 @@ SAMPLES: dict[type[domain.RelocationError], domain.RelocationError] = {
     RelocationAbandonedError: RelocationAbandonedError("abc", "cancelled"),
     ImportNotFinishedError: ImportNotFinishedError("abc", "its import is FAILURE"),
     ValidationFailedError: ValidationFailedError("abc", "2 differences"),
+    domain.UnknownImportError: domain.UnknownImportError("abc", "control"),
+    domain.ClaimHashInvalidError: domain.ClaimHashInvalidError("alice"),
+    domain.ClaimHashExpiredError: domain.ClaimHashExpiredError("alice", "2026-01-01T00:00:00"),
+    domain.ClaimPasswordRejectedError: domain.ClaimPasswordRejectedError("alice", "too short"),
 }
 
 
