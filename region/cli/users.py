@@ -147,7 +147,10 @@ def claim_links_command(
         claim_client(load_endpoints(region=region)) as client,
     ):
         if out is not None:
-            count = write_claim_links_file(client, import_uuid, base_url, out)
+            try:
+                count = write_claim_links_file(client, import_uuid, base_url, out)
+            except OSError as exc:
+                raise click.FileError(str(out), hint=exc.strerror or str(exc)) from None
         else:
             count = write_claim_links(client, import_uuid, base_url, sys.stdout)
     where = str(out) if out is not None else "standard output"

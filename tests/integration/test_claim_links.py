@@ -216,3 +216,13 @@ def test_claim_links_of_an_unknown_import_fail_clearly(pair, tmp_path):
 
 def _links_text(text):
     return {row["username"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def test_an_unwritable_out_file_fails_before_any_link_is_minted(pair, tmp_path):
+    uuid = _import(pair, tmp_path)
+    out = tmp_path / "missing-directory" / "links.csv"
+    proc = run_cli(pair, "users", "claim-links", "--import", uuid, "--out", str(out), check=False)
+    assert proc.returncode == 1
+    assert "links.csv" in proc.stderr
+    assert "bug" not in proc.stderr
+    assert pair.count("control", "sentry_lostpasswordhash") == 0
