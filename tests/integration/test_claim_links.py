@@ -14,9 +14,12 @@ import subprocess
 import sys
 from urllib.parse import urlsplit
 
+import grpc
 import psycopg2
 import pytest
 
+from shared.rpc.gen.relocate.control.v1 import user_claim_service_pb2 as pb
+from shared.rpc.gen.relocate.control.v1 import user_claim_service_pb2_grpc as pb_grpc
 from tests.integration.conftest import ROOT, run_cli, write_export
 from tests.support.records import email, member, org, user, useremail
 
@@ -225,4 +228,18 @@ def test_an_unwritable_out_file_fails_before_any_link_is_minted(pair, tmp_path):
     assert proc.returncode == 1
     assert "links.csv" in proc.stderr
     assert "bug" not in proc.stderr
+    assert pair.count("control", "sentry_lostpasswordhash") == 0
+
+
+def test_claim_calls_without_the_rpc_secret_are_unauthenticated(pair, tmp_path):
+    uuid = _import(pair, tmp_path)
+    with grpc.insecure_channel(pair.addresses["control"]) as channel:
+        stub = pb_grpc.UserClaimServiceStub(channel)
+        for call, request in (
+            (stub.CreateClaimLinks, pb.CreateClaimLinksRequest(import_uuid=uuid)),
+            (stub.ClaimUser, pb.ClaimUserRequest(username="alice", hash="x", password=PASSWORD)),
+        ):
+            with pytest.raises(grpc.RpcError) as raised:
+                call(request, timeout=30)
+            assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert pair.count("control", "sentry_lostpasswordhash") == 0
