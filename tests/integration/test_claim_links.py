@@ -235,11 +235,14 @@ def test_claim_calls_without_the_rpc_secret_are_unauthenticated(pair, tmp_path):
     uuid = _import(pair, tmp_path)
     with grpc.insecure_channel(pair.addresses["control"]) as channel:
         stub = pb_grpc.UserClaimServiceStub(channel)
-        for call, request in (
-            (stub.CreateClaimLinks, pb.CreateClaimLinksRequest(import_uuid=uuid)),
-            (stub.ClaimUser, pb.ClaimUserRequest(username="alice", hash="x", password=PASSWORD)),
-        ):
+        calls = (
+            lambda: stub.CreateClaimLinks(pb.CreateClaimLinksRequest(import_uuid=uuid), timeout=30),
+            lambda: stub.ClaimUser(
+                pb.ClaimUserRequest(username="alice", hash="x", password=PASSWORD), timeout=30
+            ),
+        )
+        for call in calls:
             with pytest.raises(grpc.RpcError) as raised:
-                call(request, timeout=30)
+                call()
             assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
     assert pair.count("control", "sentry_lostpasswordhash") == 0
