@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -77,16 +78,26 @@ def _pages(
     filters: Sequence[Filter],
     page_size: int,
 ) -> Iterator[list[Record]]:
-    """Every record of one model, a page at a time (only one page is held in memory)."""
-    from_pk = 0
-    while True:
-        data, next_from_pk = source.export_by_model(
+    """Every record of one model, a page at a time, the next page's call already in flight.
+
+    Why: while this process parses and writes one page, the silo reads and encodes the next
+    (before, each side waited for the other). At most two pages are held in memory.
+    """
+
+    def fetch(from_pk: int) -> tuple[bytes, int]:
+        return source.export_by_model(
             model=desc.name, scope=scope, filters=filters, from_pk=from_pk, page_size=page_size
         )
-        yield orjson.loads(data)
-        if not next_from_pk:
-            return
-        from_pk = next_from_pk
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-page") as pool:
+        pending = pool.submit(fetch, 0)
+        while True:
+            data, next_from_pk = pending.result()
+            if next_from_pk:
+                pending = pool.submit(fetch, next_from_pk)
+            yield orjson.loads(data)
+            if not next_from_pk:
+                return
 
 
 def _references_exported(

@@ -11,6 +11,7 @@ from django.db import models
 from shared.backup.errors import ScopeRequiredError
 from shared.backup.filters import Filter
 from shared.backup.limits import MAX_BATCH_BYTES
+from shared.backup.orm.json_pages import json_page, supports_json_pages
 from shared.backup.orm.records import encode_row, export_columns
 from shared.backup.orm.registry import SiloRegistry
 from shared.backup.scopes import OperationScope
@@ -45,27 +46,38 @@ def do_export_page(
     custom = getattr(rm.model, "relocation_export_queryset", None)
     if custom is not None:
         qs = custom(qs, scope, list(filters))
-    fields, columns = export_columns(rm.model)
-    rows = list(qs.order_by("pk").values_list("pk", *columns)[:limit])
-    records = [encode_row(name, fields, row) for row in rows]
     decide = getattr(rm.model, "relocation_instance_scope", None)
+    if decide is None and supports_json_pages(rm.model):
+        # The database builds each record; nothing per value runs here.
+        rows = json_page(name, qs, limit)
+        return _page(rows, [True] * len(rows), from_pk, limit)
+    fields, columns = export_columns(rm.model)
+    values = list(qs.order_by("pk").values_list("pk", *columns)[:limit])
+    encoded = [(row[0], orjson.dumps(encode_row(name, fields, row)).decode()) for row in values]
     if decide is not None:
         by_name = [f.name for f in fields]
-        keep = [decide(dict(zip(by_name, row[1:], strict=True))) in scope.admits for row in rows]
+        keep = [decide(dict(zip(by_name, row[1:], strict=True))) in scope.admits for row in values]
     else:
-        keep = [True] * len(rows)
+        keep = [True] * len(values)
+    return _page(encoded, keep, from_pk, limit)
+
+
+def _page(
+    rows: Sequence[tuple[int, str]], keep: Sequence[bool], from_pk: int, limit: int
+) -> tuple[bytes, int]:
+    """The page's JSON array of the kept records, cut at MAX_BATCH_BYTES, and the next from_pk."""
     parts: list[bytes] = []
     size = 2
     last_pk = from_pk
-    for row, record, kept in zip(rows, records, keep, strict=True):
+    for (pk, record), kept in zip(rows, keep, strict=True):
         if kept:
-            encoded = orjson.dumps(record)
+            encoded = record.encode()
             if parts and size + len(encoded) + 1 > MAX_BATCH_BYTES:
                 # The page is full by bytes: the next one starts after the last row taken.
                 return b"[" + b",".join(parts) + b"]", last_pk
             parts.append(encoded)
             size += len(encoded) + 1
-        last_pk = row[0]
+        last_pk = pk
     next_from_pk = rows[-1][0] if len(rows) == limit else 0
     return b"[" + b",".join(parts) + b"]", next_from_pk
 
