@@ -6,8 +6,8 @@ import click
 
 from region.cli.output import Printer, reported
 from region.cli.post_steps import StepRunner, unhide
-from region.cli.relocations import region_client
 from region.cli.settings import load_endpoints
+from region.cli.wiring import region_client
 from shared.backup.relocation_records import PostStepName
 
 

@@ -74,13 +74,21 @@ class StepRunner:
             raise ImportNotFinishedError(self.uuid, f"its import is {record.status.value}")
         return record
 
-    def run(self, name: PostStepName, action: Callable[[RelocationRecord], str]) -> PostStep:
-        """Run one step unless it is done; record its start, outcome and attempts."""
+    def run(
+        self,
+        name: PostStepName,
+        action: Callable[[RelocationRecord], str],
+        *,
+        rerun: bool = False,
+    ) -> PostStep:
+        """Run one step unless it is done (``rerun``: run it again all the same, for steps whose
+        output expires, such as claim links); record its start, outcome and attempts."""
         record = self.record()
         previous = record.post_step(name)
-        if previous is not None and previous.status in (
-            PostStepStatus.SUCCESS,
-            PostStepStatus.SKIPPED,
+        if (
+            not rerun
+            and previous is not None
+            and previous.status in (PostStepStatus.SUCCESS, PostStepStatus.SKIPPED)
         ):
             self.echo(f"{name.value}: already {previous.status.value.lower()} ({previous.detail})")
             return previous

@@ -4,8 +4,6 @@ the steps after an import, over gRPC."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,9 +18,11 @@ from region.cli.post_steps import (
     unhide,
     validation,
 )
-from region.cli.settings import SiloEndpoints, load_endpoints
-from region.cli.wiring import connect, region_channel
-from shared.backup.relocation_records import PostStepName, RelocationRecord
+from region.cli.settings import load_endpoints
+from region.cli.users import DEFAULT_BASE_URL, claim_client, claim_links_step
+from region.cli.wiring import connect, region_client
+from shared.backup.relocation_records import PostStepName, PostStepStatus, RelocationRecord
+from shared.backup.scopes import OperationScope
 from shared.rpc.clients import RegionImportClient
 
 _REGION = click.option(
@@ -32,13 +32,6 @@ _REGION = click.option(
     help="The region whose imports to show (default: the first configured).",
 )
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-
-
-@contextmanager
-def region_client(endpoints: SiloEndpoints) -> Iterator[RegionImportClient]:
-    """A client of the region alone: the records live there, control need not be up."""
-    with region_channel(endpoints) as channel:
-        yield RegionImportClient(channel, endpoints.deadline_s)
 
 
 def _time(value: datetime | None) -> str | None:
@@ -236,11 +229,30 @@ def finish_command(
     origin = ValidationSource(
         source, keys.get("decrypt_with"), keys.get("decrypt_with_gcp_kms"), findings_file
     )
-    with reported(printer, None, "Finishing"), connect(load_endpoints(region=region)) as silos:
+    endpoints = load_endpoints(region=region)
+    with (
+        reported(printer, None, "Finishing"),
+        connect(endpoints) as silos,
+        claim_client(endpoints) as claims,
+    ):
         runner = _runner(silos.region, uuid)
+        _check_claim_links_out(runner.record(), claim_links_out)
         runner.run(PostStepName.UNHIDE, unhide(silos.region))
+        links = claim_links_step(claims, base_url or DEFAULT_BASE_URL, claim_links_out)
+        runner.run(PostStepName.CLAIM_LINKS, links)
         runner.run(PostStepName.VALIDATION, validation(silos, origin))
     click.echo(f"Relocation {uuid}: every step is done.")
+
+
+def _check_claim_links_out(record: RelocationRecord, out: Path | None) -> None:
+    """Claim links are secrets: refuse before any step runs if they would have nowhere to go."""
+    step = record.post_step(PostStepName.CLAIM_LINKS)
+    done = step is not None and step.status in (PostStepStatus.SUCCESS, PostStepStatus.SKIPPED)
+    if out is None and not done and record.scope is not OperationScope.GLOBAL:
+        raise click.UsageError(
+            f"the {record.scope.value} import left its users unclaimed: pass --claim-links-out "
+            "FILE (created 0600) for their claim links"
+        )
 
 
 @relocations_group.command(name="cancel")

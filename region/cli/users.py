@@ -17,16 +17,20 @@ import csv
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
 import click
 
 from region.cli.output import Printer, reported
+from region.cli.post_steps import StepNotNeeded, StepRunner
 from region.cli.settings import SiloEndpoints, load_endpoints
+from region.cli.wiring import region_client
 from shared.backup.claims import check_base_url
 from shared.backup.errors import ConfigurationError
+from shared.backup.relocation_records import PostStepName, RelocationRecord
+from shared.backup.scopes import OperationScope
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import UserClaimClient
 
@@ -96,6 +100,33 @@ def write_claim_links_file(
         return write_claim_links(client, import_uuid, base_url, out)
 
 
+def claim_links_step(
+    claims: UserClaimClient, base_url: str, out: Path | None
+) -> Callable[[RelocationRecord], str]:
+    """The claim-links step of a relocation: links for the users its import left unclaimed,
+    written to ``out`` (0600) or standard output. A Global import keeps passwords: not needed."""
+
+    def action(record: RelocationRecord) -> str:
+        if record.scope is OperationScope.GLOBAL:
+            raise StepNotNeeded("a Global import keeps its users' passwords; nobody to claim")
+        return _write_links(claims, record.uuid, base_url, out)
+
+    return action
+
+
+def _write_links(claims: UserClaimClient, import_uuid: str, base_url: str, out: Path | None) -> str:
+    """Write the links to ``out`` (0600) or standard output; say how many and where."""
+    if out is None:
+        count = write_claim_links(claims, import_uuid, base_url, sys.stdout)
+    else:
+        try:
+            count = write_claim_links_file(claims, import_uuid, base_url, out)
+        except OSError as exc:
+            raise click.FileError(str(out), hint=exc.strerror or str(exc)) from None
+    where = str(out) if out is not None else "standard output"
+    return f"Wrote {count} claim link(s) of import {import_uuid} to {where}, valid for one hour"
+
+
 @click.group(name="users")
 def users_group() -> None:
     """Users an import created: claim links and claiming."""
@@ -142,19 +173,20 @@ def claim_links_command(
             "0600) or --yes"
         )
     printer = Printer(silent=False, no_prompt=True)
+    endpoints = load_endpoints(region=region)
     with (
         reported(printer, None, "Writing claim links"),
-        claim_client(load_endpoints(region=region)) as client,
+        claim_client(endpoints) as client,
+        region_client(endpoints) as records,
     ):
-        if out is not None:
-            try:
-                count = write_claim_links_file(client, import_uuid, base_url, out)
-            except OSError as exc:
-                raise click.FileError(str(out), hint=exc.strerror or str(exc)) from None
+        if records.get_relocation(uuid=import_uuid) is None:
+            # Imported elsewhere (no relocation record here): write the links, record nothing.
+            detail = _write_links(client, import_uuid, base_url, out)
         else:
-            count = write_claim_links(client, import_uuid, base_url, sys.stdout)
-    where = str(out) if out is not None else "standard output"
-    click.echo(f"Wrote {count} claim link(s) of import {import_uuid} to {where}.", err=out is None)
+            runner = StepRunner(records, import_uuid, lambda line: click.echo(line, err=True))
+            action = claim_links_step(client, base_url, out)
+            detail = runner.run(PostStepName.CLAIM_LINKS, action, rerun=True).detail
+    click.echo(f"{detail}.", err=out is None)
 
 
 @users_group.command(name="claim")

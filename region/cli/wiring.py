@@ -49,6 +49,13 @@ def region_channel(endpoints: SiloEndpoints) -> Iterator[grpc.Channel]:
 
 
 @contextmanager
+def region_client(endpoints: SiloEndpoints) -> Iterator[RegionImportClient]:
+    """A client of the region alone: the relocation records live there, control need not be up."""
+    with region_channel(endpoints) as channel:
+        yield RegionImportClient(channel, endpoints.deadline_s)
+
+
+@contextmanager
 def connect(endpoints: SiloEndpoints) -> Iterator[Silos]:
     """Open channels to both silos and fetch their model descriptors."""
     channels: dict[Silo, grpc.Channel] = {}

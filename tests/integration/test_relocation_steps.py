@@ -157,3 +157,58 @@ def _execute(pair, silo, sql):
             cur.execute(sql)
     finally:
         conn.close()
+
+
+def test_finish_runs_every_step_once_and_records_each(pair, tmp_path):
+    src, uuid = _import(pair, tmp_path, "--hide-organizations")
+    links = tmp_path / "links.csv"
+
+    refused = run_cli(pair, "relocations", "finish", uuid, "--source", str(src), check=False)
+    assert refused.returncode == 2
+    assert "--claim-links-out" in refused.stderr
+    _, steps = _show(pair, uuid)
+    assert {steps[s]["status"] for s in ("unhide", "claim_links", "validation")} == {"PENDING"}
+
+    args = ("relocations", "finish", uuid, "--source", str(src), "--claim-links-out", str(links))
+    done = run_cli(pair, *args)
+
+    assert "every step is done" in done.stdout
+    _, steps = _show(pair, uuid)
+    assert [(n, s["status"], s["attempts"]) for n, s in steps.items() if n != "import"] == [
+        ("unhide", "SUCCESS", 1),
+        ("claim_links", "SUCCESS", 1),
+        ("validation", "SUCCESS", 1),
+    ]
+    assert links.stat().st_mode & 0o777 == 0o600
+    lines = links.read_text().splitlines()
+    assert lines[0] == "username,email,claim_url,expires_at"
+    assert sorted(line.split(",")[0] for line in lines[1:]) == ["alice", "bob"]
+    assert pair.query("region", "SELECT status FROM sentry_organization") == [(0,)]
+
+    again = run_cli(pair, *args)
+    assert again.stdout.count(": already success") == 3
+    _, steps = _show(pair, uuid)
+    assert steps["claim_links"]["attempts"] == 1
+
+
+def test_claim_links_command_records_its_step_each_time_it_mints(pair, tmp_path):
+    _, uuid = _import(pair, tmp_path)
+    out = tmp_path / "links.csv"
+    for attempt in (1, 2):
+        proc = run_cli(pair, "users", "claim-links", "--import", uuid, "--out", str(out))
+        assert f"Wrote 2 claim link(s) of import {uuid} to {out}" in proc.stdout
+        _, steps = _show(pair, uuid)
+        assert (steps["claim_links"]["status"], steps["claim_links"]["attempts"]) == (
+            "SUCCESS",
+            attempt,
+        )
+
+
+def test_a_global_import_needs_no_claim_links(pair, tmp_path):
+    src = write_export(tmp_path / "global.json", ORG_EXPORT)
+    proc = run_cli(pair, "import", "global", str(src), "--no-prompt")
+    uuid = proc.stdout.split("import uuid ")[1].split(")")[0]
+    run_cli(pair, "relocations", "finish", uuid, "--source", str(src))
+    _, steps = _show(pair, uuid)
+    assert steps["unhide"]["status"] == steps["claim_links"]["status"] == "SKIPPED"
+    assert steps["validation"]["status"] == "SUCCESS"
