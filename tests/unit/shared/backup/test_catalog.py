@@ -23,6 +23,13 @@ SENTRY_CONTROL = {
     "sentry.orgauthtoken",
     "sentry.integration",
     "sentry.organizationintegration",
+    "sentry.authprovider",
+    "sentry.authidentity",
+    "sentry.apigrant",
+    "sentry.apiauthorization",
+    "sentry.sentryapp",
+    "sentry.sentryappinstallation",
+    "sentry.sentryappcomponent",
 }
 SENTRY_REGION = {
     "sentry.organization",
@@ -30,6 +37,8 @@ SENTRY_REGION = {
     "sentry.organizationmemberteam",
     "sentry.team",
     "sentry.project",
+    "sentry.projecttemplate",
+    "sentry.projecttemplateoption",
     "sentry.projectteam",
     "sentry.projectkey",
     "sentry.projectoption",
