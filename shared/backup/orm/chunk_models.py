@@ -28,6 +28,11 @@ class BaseImportChunk(models.Model):
     overwrite_map = models.JSONField(default=dict)
     inserted_identifiers = models.JSONField(default=dict)
     findings = models.JSONField(default=list)
+    # What undoing the batch needs (``relocate import undo``): the rows it overwrote as they were
+    # before (export-record form, full-precision times), and per row it inserted or overwrote a
+    # digest of what it left there, so an undo can tell rows edited since.
+    undo_rows = models.JSONField(default=list)
+    written_digests = models.JSONField(default=dict)
     date_added = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -37,9 +37,10 @@ def chunk_exists(chunk_model: type[models.Model], import_uuid: str) -> bool:
     return bool(chunk_model._base_manager.filter(import_uuid=import_uuid).exists())
 
 
-def save_chunk(chunk_model: type[models.Model], chunk: ImportChunk) -> None:
-    """Insert the chunk row (the caller's transaction makes it atomic with the batch)."""
-    chunk_model._base_manager.create(**chunk_to_row(chunk))
+def save_chunk(chunk_model: type[models.Model], chunk: ImportChunk, **undo: Any) -> None:
+    """Insert the chunk row (the caller's transaction makes it atomic with the batch), with what
+    undoing it needs (``undo_rows.undo_columns``)."""
+    chunk_model._base_manager.create(**chunk_to_row(chunk), **undo)
 
 
 def save_chunk_if_absent(chunk_model: type[models.Model], chunk: ImportChunk) -> bool:

@@ -25,6 +25,7 @@ from shared.backup.flags import ImportFlags
 from shared.backup.orm.chunk_store import find_chunk, save_chunk
 from shared.backup.orm.clearing import flush_tables
 from shared.backup.orm.registry import RelocatableModel, SiloRegistry
+from shared.backup.orm.undo_rows import undo_columns
 from shared.backup.orm.writer import BatchContext, write_batch
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.scopes import OperationScope
@@ -113,7 +114,8 @@ def _write_chunk(
         if request.flags.dry_run:
             transaction.set_rollback(True)
         else:
-            save_chunk(chunk_model, chunk)
+            undo = undo_columns(rm.model, rm.descriptor.name, outcome.mapped, outcome.previous)
+            save_chunk(chunk_model, chunk, **undo)
     return chunk
 
 

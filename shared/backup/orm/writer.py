@@ -19,6 +19,7 @@ from shared.backup.orm.collisions import resolve_collisions
 from shared.backup.orm.inserts import insert_rows, supports_fast_insert
 from shared.backup.orm.records import DecodedRecord, decode_records
 from shared.backup.orm.registry import RelocatableModel
+from shared.backup.orm.undo_rows import snapshot_rows
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.scopes import OperationScope
 
@@ -45,6 +46,8 @@ class BatchOutcome:
 
     mapped: dict[int, PkMapping] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    previous: list[dict[str, Any]] = field(default_factory=list)
+    """The rows the batch overwrote, as they were before (``undo_rows.snapshot_rows``)."""
 
     def skip(
         self,
@@ -122,7 +125,7 @@ def _write(
     slug_field = rm.declaration.slug_field
     to_insert = [r for r in records if r.ordinal not in reused]
     to_reuse = [r for r in records if r.ordinal in reused]
-    _overwrite(rm.model, to_reuse, reused)
+    outcome.previous.extend(_overwrite(rm, to_reuse, reused))
     for record in to_reuse:
         pk, kind = reused[record.ordinal]
         slug = record.values.get(slug_field) if slug_field else None
@@ -143,7 +146,7 @@ def _insert(model: type[models.Model], records: list[DecodedRecord], keep_pks: b
     if supports_fast_insert(model):
         pks = [r.old_pk for r in records] if keep_pks else None
         return insert_rows(model, [r.values for r in records], pks)
-    instances = [_instance(model, r, r.old_pk if keep_pks else None) for r in records]
+    instances = [record_instance(model, r, r.old_pk if keep_pks else None) for r in records]
     return [int(obj.pk) for obj in model._base_manager.bulk_create(instances)]
 
 
@@ -168,7 +171,9 @@ def _advance_sequence(model: type[models.Model]) -> None:
                 cursor.execute(sql)
 
 
-def _instance(model: type[models.Model], record: DecodedRecord, pk: int | None) -> models.Model:
+def record_instance(
+    model: type[models.Model], record: DecodedRecord, pk: int | None
+) -> models.Model:
     """An unsaved model instance with the record's values (references by attname)."""
     kwargs: dict[str, Any] = {}
     for f in model._meta.concrete_fields:
@@ -181,19 +186,28 @@ def _instance(model: type[models.Model], record: DecodedRecord, pk: int | None) 
 
 
 def _overwrite(
-    model: type[models.Model],
+    rm: RelocatableModel,
     records: list[DecodedRecord],
     reused: dict[int, tuple[int, ImportKind]],
-) -> None:
-    """Write imported values onto existing rows for OVERWRITE decisions."""
+) -> list[dict[str, Any]]:
+    """Write imported values onto existing rows for OVERWRITE decisions; return those rows as
+    they were before (what undoing the batch writes back)."""
     rows = []
     for record in records:
         pk, kind = reused[record.ordinal]
         if kind is ImportKind.OVERWRITE:
-            rows.append(_instance(model, record, pk))
-    if rows:
-        names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
-        model._base_manager.bulk_update(rows, names)
+            rows.append(record_instance(rm.model, record, pk))
+    if not rows:
+        return []
+    previous = snapshot_rows(rm.model, rm.descriptor.name, [int(row.pk) for row in rows])
+    update_rows(rm.model, rows)
+    return previous
+
+
+def update_rows(model: type[models.Model], rows: list[models.Model]) -> None:
+    """Write every concrete field of ``rows`` (instances with their pks) in one statement."""
+    names = [f.name for f in model._meta.concrete_fields if not f.primary_key]
+    model._base_manager.bulk_update(rows, names)
 
 
 def _unknown_field_findings(model: str, records: list[DecodedRecord]) -> list[Finding]:
