@@ -21,6 +21,10 @@ class FindingKind(enum.StrEnum):
     UNKNOWN_FIELD = "UnknownField"
     # A record belongs to a model this version does not carry; it was skipped.
     UNKNOWN_MODEL = "UnknownModel"
+    # A record belongs to a model Sentry no longer relocates (removed, or excluded); skipped.
+    OBSOLETE_MODEL = "ObsoleteModel"
+    # A record carried a field of an older Sentry version that no current field carries; dropped.
+    OBSOLETE_FIELD = "ObsoleteField"
     # A unique value collided and was changed.
     COLLISION_RESOLVED = "CollisionResolved"
     # A nullable reference to a record that was not imported was set to null.
@@ -38,6 +42,7 @@ SKIPPING_KINDS = frozenset(
         FindingKind.OUT_OF_SCOPE,
         FindingKind.FILTERED,
         FindingKind.UNKNOWN_MODEL,
+        FindingKind.OBSOLETE_MODEL,
         FindingKind.OWNER_MERGED,
     }
 )

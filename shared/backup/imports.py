@@ -22,6 +22,7 @@ from shared.backup.flags import ImportFlags
 from shared.backup.limits import MAX_BATCH_BYTES
 from shared.backup.model_names import ModelName
 from shared.backup.natural_keys import resolve_natural_keys
+from shared.backup.obsolete import apply_version_shims
 from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
 from shared.backup.ports import ModelSink, OrganizationSlug, RegionImportSteps, SlugReserver
 from shared.backup.progress import NoProgress, Progress
@@ -115,12 +116,14 @@ def plan_import(
 ) -> list[Finding]:
     """Check everything that can be checked without writing; raise on the first bad record.
 
-    Resolves natural-key user references, validates every record against its model's field
+    Reads fields older Sentry versions wrote into their current fields (``shared.backup.obsolete``),
+    resolves natural-key user references, validates every record against its model's field
     schemas, and checks that every reference points at a record the export holds. Returns the
     warnings (unknown models and fields).
     """
+    shimmed = apply_version_shims(contents, graph)
     resolve_natural_keys(contents, graph)
-    findings = validate_contents(contents, graph, strict=strict)
+    findings = validate_contents(contents, graph, strict=strict) + shimmed
     check_references(contents, graph)
     return findings
 

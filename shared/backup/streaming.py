@@ -17,6 +17,7 @@ from shared.backup.errors import MalformedInputError
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.limits import MAX_MODEL_NAME_CHARS
 from shared.backup.model_names import ModelName
+from shared.backup.obsolete import KEPT_FOR_SHIMS, is_obsolete, obsolete_reason
 from shared.backup.record_parser import iter_records
 from shared.backup.spool import Record, Spool, SpooledRecords
 
@@ -60,9 +61,16 @@ class ExportContents:
         self.close()
 
     def findings(self) -> list[Finding]:
-        """One warning per model this version does not carry, with the record count."""
+        """One warning per model this version does not carry, with the record count: obsolete
+        (a model Sentry no longer relocates, saying why) or unknown."""
         return [
             Finding(
+                kind=FindingKind.OBSOLETE_MODEL,
+                model=name,
+                reason=f"{count} record(s) skipped: {obsolete_reason(name)}",
+            )
+            if is_obsolete(name)
+            else Finding(
                 kind=FindingKind.UNKNOWN_MODEL,
                 model=name,
                 reason=f"{count} record(s) of a model this version does not carry were skipped",
@@ -86,6 +94,8 @@ def read_export(
             contents.total += 1
             if not is_known(model):
                 contents.unknown_models[model] += 1
+                if model in KEPT_FOR_SHIMS:  # read by shared.backup.obsolete, then dropped
+                    contents.add(model, raw)  # type: ignore[arg-type]  # a record dict
                 continue
             contents.add(model, raw)  # type: ignore[arg-type]  # _check_shape: a record dict
         contents.spool.flush()

@@ -74,10 +74,12 @@ def test_skipping_kinds_are_exactly_those_that_drop_the_record() -> None:
         FindingKind.OUT_OF_SCOPE,
         FindingKind.FILTERED,
         FindingKind.UNKNOWN_MODEL,
+        FindingKind.OBSOLETE_MODEL,
         FindingKind.OWNER_MERGED,
     } == SKIPPING_KINDS
     for kept in (
         FindingKind.UNKNOWN_FIELD,
+        FindingKind.OBSOLETE_FIELD,
         FindingKind.COLLISION_RESOLVED,
         FindingKind.REFERENCE_NULLED,
         FindingKind.IMPORT_ERROR,

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$relocate/relocation/v1/finding.proto\x12\x16relocate.relocation.v1\"\x9e\x01\n\x07\x46inding\x12\x31\n\x04kind\x18\x01 \x01(\x0e\x32#.relocate.relocation.v1.FindingKind\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07ordinal\x18\x03 \x01(\x03\x12\x0f\n\x07left_pk\x18\x04 \x01(\x03\x12\x10\n\x08right_pk\x18\x05 \x01(\x03\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\r\n\x05\x66ield\x18\x07 \x01(\t*\xf5\x02\n\x0b\x46indingKind\x12\x1c\n\x18\x46INDING_KIND_UNSPECIFIED\x10\x00\x12\'\n#FINDING_KIND_REFERENCE_NOT_IMPORTED\x10\x01\x12\x1d\n\x19\x46INDING_KIND_OUT_OF_SCOPE\x10\x02\x12\x19\n\x15\x46INDING_KIND_FILTERED\x10\x03\x12\x1e\n\x1a\x46INDING_KIND_UNKNOWN_FIELD\x10\x04\x12\x1e\n\x1a\x46INDING_KIND_UNKNOWN_MODEL\x10\x05\x12#\n\x1f\x46INDING_KIND_COLLISION_RESOLVED\x10\x06\x12!\n\x1d\x46INDING_KIND_REFERENCE_NULLED\x10\x07\x12\x1d\n\x19\x46INDING_KIND_IMPORT_ERROR\x10\x08\x12\x1d\n\x19\x46INDING_KIND_OWNER_MERGED\x10\t\x12\x1f\n\x1b\x46INDING_KIND_RECONCILIATION\x10\nb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$relocate/relocation/v1/finding.proto\x12\x16relocate.relocation.v1\"\x9e\x01\n\x07\x46inding\x12\x31\n\x04kind\x18\x01 \x01(\x0e\x32#.relocate.relocation.v1.FindingKind\x12\r\n\x05model\x18\x02 \x01(\t\x12\x0f\n\x07ordinal\x18\x03 \x01(\x03\x12\x0f\n\x07left_pk\x18\x04 \x01(\x03\x12\x10\n\x08right_pk\x18\x05 \x01(\x03\x12\x0e\n\x06reason\x18\x06 \x01(\t\x12\r\n\x05\x66ield\x18\x07 \x01(\t*\xb7\x03\n\x0b\x46indingKind\x12\x1c\n\x18\x46INDING_KIND_UNSPECIFIED\x10\x00\x12\'\n#FINDING_KIND_REFERENCE_NOT_IMPORTED\x10\x01\x12\x1d\n\x19\x46INDING_KIND_OUT_OF_SCOPE\x10\x02\x12\x19\n\x15\x46INDING_KIND_FILTERED\x10\x03\x12\x1e\n\x1a\x46INDING_KIND_UNKNOWN_FIELD\x10\x04\x12\x1e\n\x1a\x46INDING_KIND_UNKNOWN_MODEL\x10\x05\x12#\n\x1f\x46INDING_KIND_COLLISION_RESOLVED\x10\x06\x12!\n\x1d\x46INDING_KIND_REFERENCE_NULLED\x10\x07\x12\x1d\n\x19\x46INDING_KIND_IMPORT_ERROR\x10\x08\x12\x1d\n\x19\x46INDING_KIND_OWNER_MERGED\x10\t\x12\x1f\n\x1b\x46INDING_KIND_RECONCILIATION\x10\n\x12\x1f\n\x1b\x46INDING_KIND_OBSOLETE_MODEL\x10\x0b\x12\x1f\n\x1b\x46INDING_KIND_OBSOLETE_FIELD\x10\x0c\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,7 +32,7 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'relocate.relocation.v1.find
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_FINDINGKIND']._serialized_start=226
-  _globals['_FINDINGKIND']._serialized_end=599
+  _globals['_FINDINGKIND']._serialized_end=665
   _globals['_FINDING']._serialized_start=65
   _globals['_FINDING']._serialized_end=223
 # @@protoc_insertion_point(module_scope)

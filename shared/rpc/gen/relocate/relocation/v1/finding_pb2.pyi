@@ -45,6 +45,10 @@ class _FindingKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_FindingKi
     """The record belongs to a user merged into an existing one, so it was skipped."""
     FINDING_KIND_RECONCILIATION: _FindingKind.ValueType  # 10
     """A model's records, accounted for: in file = inserted + existing + overwritten + skipped."""
+    FINDING_KIND_OBSOLETE_MODEL: _FindingKind.ValueType  # 11
+    """The record belongs to a model Sentry no longer relocates (removed or excluded); skipped."""
+    FINDING_KIND_OBSOLETE_FIELD: _FindingKind.ValueType  # 12
+    """The record carried a field older Sentry versions wrote; it was dropped (nothing carries it)."""
 
 class FindingKind(_FindingKind, metaclass=_FindingKindEnumTypeWrapper):
     """FindingKind classifies a non-fatal fact about an import or export."""
@@ -71,6 +75,10 @@ FINDING_KIND_OWNER_MERGED: FindingKind.ValueType  # 9
 """The record belongs to a user merged into an existing one, so it was skipped."""
 FINDING_KIND_RECONCILIATION: FindingKind.ValueType  # 10
 """A model's records, accounted for: in file = inserted + existing + overwritten + skipped."""
+FINDING_KIND_OBSOLETE_MODEL: FindingKind.ValueType  # 11
+"""The record belongs to a model Sentry no longer relocates (removed or excluded); skipped."""
+FINDING_KIND_OBSOLETE_FIELD: FindingKind.ValueType  # 12
+"""The record carried a field older Sentry versions wrote; it was dropped (nothing carries it)."""
 Global___FindingKind: _TypeAlias = FindingKind  # noqa: Y015
 
 @_typing.final
