@@ -16,6 +16,7 @@ from region.cli.progress import progress_display
 from region.cli.relocation_record import admitted_rows, recorded_import
 from region.cli.resume import ImportOptions, explicit_options, resume_options, source_sha256
 from region.cli.settings import load_endpoints
+from region.cli.skipped import skipped_lines
 from region.cli.wiring import connect
 from shared.backup.filters import Filter
 from shared.backup.import_filters import org_slug_filters, username_filters
@@ -59,6 +60,10 @@ def print_report(printer: Printer, report: ImportReport, *, dry_run: bool) -> No
             if finding.kind.value == "CollisionResolved":
                 printer.echo(f"  collision: {finding.model} #{finding.ordinal}: {finding.reason}")
     printer.echo(f"{report.batches} batch(es), {report.replayed_batches} replayed.")
+    if lines := skipped_lines(report):
+        printer.echo("Skipped (see the findings file for each record):")
+        for line in lines:
+            printer.echo(line)
 
 
 def import_command(scope: OperationScope) -> Callable[..., None]:
