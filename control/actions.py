@@ -55,6 +55,25 @@ def do_bulk_create_organization_slug_reservations(
     raise AssertionError("unreachable")
 
 
+def do_release_organization_slug_reservations(
+    region_name: str, organization_ids: Sequence[int], known_regions: Collection[str] = ()
+) -> tuple[int, int]:
+    """Delete every slug reservation and the mapping of these organizations of ``region_name``
+    (the organizations an undone import created); return (reservations, mappings) deleted.
+
+    Idempotent: what is gone already is not counted again.
+    """
+    if known_regions and region_name not in known_regions:
+        raise UnknownRegionError(region_name, sorted(known_regions))
+    reservations = mappings = 0
+    with transaction.atomic():
+        for chunk in _chunks(sorted(set(organization_ids))):
+            scoped = {"region_name": region_name, "organization_id__in": chunk}
+            reservations += OrganizationSlugReservation.objects.filter(**scoped).delete()[0]
+            mappings += OrganizationMapping.objects.filter(**scoped).delete()[0]
+    return reservations, mappings
+
+
 def check_global_clear(region_name: str, known_regions: Collection[str] = ()) -> None:
     """Refuse to clear control for a Global import into ``region_name`` while other regions
     hold organizations (their members, tokens and slugs refer to control's rows).

@@ -9,7 +9,11 @@ import grpc
 from django.conf import settings
 from typing_extensions import override
 
-from control.actions import check_global_clear, do_bulk_create_organization_slug_reservations
+from control.actions import (
+    check_global_clear,
+    do_bulk_create_organization_slug_reservations,
+    do_release_organization_slug_reservations,
+)
 from control.claims import do_claim_user, do_create_claim_links
 from control.models import ControlImportChunk
 from shared.backup.descriptors import Silo
@@ -46,6 +50,20 @@ class OrganizationProvisioningServicer(pb_grpc.OrganizationProvisioningServiceSe
             known_regions=self._regions,
         )
         return pb.BulkCreateOrganizationSlugReservationsResponse(slugs=slugs)
+
+    @override
+    def ReleaseOrganizationSlugReservations(
+        self,
+        request: pb.ReleaseOrganizationSlugReservationsRequest,
+        context: grpc.ServicerContext,
+    ) -> pb.ReleaseOrganizationSlugReservationsResponse:
+        """Release the slugs and mappings of one region's organizations (an undone import's)."""
+        reservations, mappings = do_release_organization_slug_reservations(
+            request.region_name, list(request.organization_ids), known_regions=self._regions
+        )
+        return pb.ReleaseOrganizationSlugReservationsResponse(
+            reservations=reservations, mappings=mappings
+        )
 
 
 class UserClaimServicer(claim_grpc.UserClaimServiceServicer):

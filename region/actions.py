@@ -8,7 +8,12 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from region.models import ControlImportChunkReplica, Organization, RelocationRecord
+from region.models import (
+    ControlImportChunkReplica,
+    Organization,
+    RegionImportChunk,
+    RelocationRecord,
+)
 from shared.backup.chunks import ImportChunk
 from shared.backup.errors import (
     ImportUuidRequiredError,
@@ -16,6 +21,7 @@ from shared.backup.errors import (
     WrongRegionClearError,
 )
 from shared.backup.orm.chunk_store import save_chunk_if_absent
+from shared.backup.orm.undo_rows import refresh_digests
 from shared.backup.relocation_records import (
     PostStep,
     PostStepName,
@@ -29,6 +35,7 @@ from shared.backup.relocation_records import (
 from shared.backup.scopes import OperationScope
 
 RELOCATION_MODEL = "sentry.relocation"
+ORGANIZATION = "sentry.organization"
 
 
 def check_region_clear(own_name: str, requested: str) -> None:
@@ -55,6 +62,8 @@ def do_apply_organization_slugs(slugs: Mapping[int, str]) -> int:
                 Organization.objects.filter(pk=pk).update(slug=f"relocating-{pk}")
             for pk, slug in moving.items():
                 changed += Organization.objects.filter(pk=pk).update(slug=slug)
+            # The import's own step: what undoing it checks for later edits includes the slug.
+            refresh_digests(RegionImportChunk, Organization, ORGANIZATION, moving)
     return changed
 
 
@@ -140,8 +149,12 @@ def do_update_relocation(
         row = RelocationRecord.objects.select_for_update().filter(uuid=uuid).first()
         if row is None:
             return None
+        # An abandoned import may still be undone, and the undo is recorded.
+        undoing = post_step is not None and post_step.name is PostStepName.UNDO
         if row.status == RelocationStatus.ABANDONED.value and (
-            step is not None or status not in (None, RelocationStatus.ABANDONED) or post_step
+            step is not None
+            or status not in (None, RelocationStatus.ABANDONED)
+            or (post_step and not undoing)
         ):
             raise RelocationAbandonedError(uuid, row.failure_reason or "abandoned")
         if post_step is not None:

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from region.models import ControlImportChunkReplica, Organization, RegionImportChunk
 from region.models.core import RELOCATION_PENDING_APPROVAL
+from shared.backup.orm.undo_rows import refresh_digests
 
 ORGANIZATION = "sentry.organization"
 USER = "sentry.user"
@@ -56,4 +57,6 @@ def do_unhide_organizations(import_uuid: str) -> tuple[dict[int, str], int]:
         )
         unhidden = dict(hidden.values_list("pk", "slug"))
         Organization.objects.filter(pk__in=list(unhidden)).update(status=ACTIVE)
+        # The import's own step: what undoing it checks for later edits includes the status.
+        refresh_digests(RegionImportChunk, Organization, ORGANIZATION, unhidden)
     return unhidden, len(ids) - len(unhidden)

@@ -17,6 +17,7 @@ from region.cli.relocation_record import admitted_rows, recorded_import
 from region.cli.resume import ImportOptions, explicit_options, resume_options, source_sha256
 from region.cli.settings import load_endpoints
 from region.cli.skipped import skipped_lines
+from region.cli.undo_command import write_backup
 from region.cli.wiring import connect
 from shared.backup.filters import Filter
 from shared.backup.import_filters import org_slug_filters, username_filters
@@ -158,6 +159,10 @@ def import_command(scope: OperationScope) -> Callable[..., None]:
                             recorder.fail("cancelled at the confirmation prompt")
                             printer.echo("Import cancelled.")
                             return
+                        backup_to = opts.get("backup_to")
+                        if isinstance(backup_to, Path) and not dry_run:
+                            written = write_backup(silos, backup_to)
+                            printer.echo(f"Backed up {written} record(s) to {backup_to}")
                         recorder.set_total(admitted_rows(contents, silos.graph, scope))
                         printer.echo(
                             f"{'Resuming' if resume else 'Importing'} {contents.total} "

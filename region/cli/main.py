@@ -19,6 +19,7 @@ from region.cli.import_command import import_command
 from region.cli.organizations import organizations_group
 from region.cli.relocations import relocations_group
 from region.cli.settings import DEFAULT_DATA_DIR
+from region.cli.undo_command import undo_command
 from region.cli.users import users_group
 from shared.backup.errors import RelocationError
 from shared.backup.scopes import OperationScope
@@ -76,7 +77,16 @@ IMPORT_OPTIONS = {
     "users": (*_USERNAMES, *_MERGE, *_REGION),
     "organizations": (*_ORG_SLUGS, *_MERGE, *_HIDE, *_REGION),
     "config": (*_USERNAMES, *_MERGE, *_OVERWRITE, *_REGION),
-    "global": _REGION,
+    "global": (
+        click.option(
+            "--backup-to",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Before clearing, export both silos (Global scope) to FILE: the way back, since "
+            "a Global import cannot be undone.",
+        ),
+        *_REGION,
+    ),
 }
 EXPORT_OPTIONS = {
     "users": (*_USERNAMES, *_REGION),
@@ -110,6 +120,7 @@ def export_group() -> None:
 for _name, _scope in SCOPES.items():
     import_group.command(name=_name)(_with(IMPORT_OPTIONS[_name], import_command(_scope)))
     export_group.command(name=_name)(_with(EXPORT_OPTIONS[_name], export_command(_scope)))
+import_group.add_command(undo_command)
 
 cli.add_command(backup_group)
 cli.add_command(relocations_group)

@@ -53,7 +53,22 @@ def record_json(record: RelocationRecord) -> dict[str, object]:
         "updated": _time(record.updated),
         "finished": _time(record.finished),
         "steps": [{"name": name, **state} for name, state in steps_of(record).items()],
+        "undone": undone(record),
     }
+
+
+def undone(record: RelocationRecord) -> bool:
+    """Whether ``relocate import undo`` removed what the import wrote."""
+    step = record.post_step(PostStepName.UNDO)
+    return step is not None and step.status is PostStepStatus.SUCCESS
+
+
+def _status_text(record: RelocationRecord) -> str:
+    """The status column of ``relocations list``: an undone import says so."""
+    step = record.post_step(PostStepName.UNDO)
+    if step is None:
+        return record.status.value
+    return "UNDONE" if undone(record) else f"{record.status.value} (undo {step.status.value})"
 
 
 def steps_of(record: RelocationRecord) -> dict[str, dict[str, object]]:
@@ -64,6 +79,8 @@ def steps_of(record: RelocationRecord) -> dict[str, dict[str, object]]:
     }
     for name in PostStepName:
         step = record.post_step(name)
+        if step is None and name is PostStepName.UNDO:
+            continue  # shown once an undo was asked for
         steps[name.value] = (
             {"status": "PENDING", "attempts": 0, "detail": ""}
             if step is None
@@ -107,7 +124,7 @@ def list_command(as_json: bool, region: str | None) -> None:
         (
             r.uuid,
             r.scope.value,
-            r.status.value,
+            _status_text(r),
             r.step.value,
             _progress_text(r),
             _short_time(r.created),

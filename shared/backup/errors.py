@@ -286,6 +286,13 @@ class ImportNotFinishedError(RelocationError):
         )
 
 
+class UndoRefusedError(RelocationError):
+    """An import cannot be undone: later changes depend on what it wrote, or it was Global."""
+
+    def __init__(self, uuid: str, detail: str) -> None:
+        super().__init__(f"import {uuid} cannot be undone: {detail}", uuid=uuid)
+
+
 class ValidationFailedError(RelocationError):
     """What an import wrote does not compare equal to its source file."""
 

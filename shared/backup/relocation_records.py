@@ -35,6 +35,9 @@ class PostStepName(enum.StrEnum):
     CLAIM_LINKS = "claim_links"
     # Export what the import wrote and compare it with the source file.
     VALIDATION = "validation"
+    # ``relocate import undo``: what the import wrote is removed, what it overwrote restored
+    # (run by the operator, never by ``relocations finish``).
+    UNDO = "undo"
 
 
 class PostStepStatus(enum.StrEnum):

@@ -10,7 +10,7 @@ idempotent methods are retried on transient codes by the client's ``RetryPolicy`
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TypeVar
 
 import grpc
@@ -31,6 +31,7 @@ from shared.backup.relocation_records import (
     RelocationStep,
 )
 from shared.backup.scopes import OperationScope
+from shared.backup.undoing import ChunkPlan, ChunkUndone
 from shared.rpc.claims import decode_claim_link
 from shared.rpc.codecs import (
     decode_import_chunk,
@@ -195,6 +196,33 @@ class RelocationClient:
         response = self._call("ClearModels", self._stub.ClearModels, request)
         return dict(response.deleted_rows)
 
+    def plan_undo(
+        self, *, import_uuid: str, removed: Mapping[str, Collection[int]]
+    ) -> tuple[list[ChunkPlan], list[str]]:
+        """The silo's chunks of an import not undone yet, and why undoing them is refused (rows
+        here referring to ``removed`` rows of other silos, rows edited since); empty: allowed."""
+        request = relocation_pb2.PlanUndoRequest(
+            import_uuid=import_uuid,
+            removed=[
+                relocation_pb2.ModelRows(model=model, pks=sorted(pks))
+                for model, pks in sorted(removed.items())
+            ],
+        )
+        response = self._call("PlanUndo", self._stub.PlanUndo, request)
+        chunks = [
+            ChunkPlan(c.model, c.min_ordinal, tuple(c.inserted_pks), tuple(c.restored_pks))
+            for c in response.chunks
+        ]
+        return chunks, list(response.blockers)
+
+    def undo_chunk(self, *, import_uuid: str, model: str, min_ordinal: int) -> ChunkUndone:
+        """Undo one chunk of an import (a no-op, said so, when it was undone already)."""
+        request = relocation_pb2.UndoChunkRequest(
+            import_uuid=import_uuid, model=model, min_ordinal=min_ordinal
+        )
+        response = self._call("UndoChunk", self._stub.UndoChunk, request)
+        return ChunkUndone(response.deleted, response.restored, response.already_undone)
+
 
 class OrganizationProvisioningClient:
     """Client of control's OrganizationProvisioningService."""
@@ -226,6 +254,20 @@ class OrganizationProvisioningClient:
             request,
         )
         return dict(response.slugs)
+
+    def release_organization_slug_reservations(
+        self, *, region_name: str, organization_ids: Collection[int]
+    ) -> tuple[int, int]:
+        """Release the slugs and mappings of organizations; return (reservations, mappings)."""
+        request = provisioning_pb2.ReleaseOrganizationSlugReservationsRequest(
+            region_name=region_name, organization_ids=sorted(organization_ids)
+        )
+        response = self._call(
+            "ReleaseOrganizationSlugReservations",
+            self._stub.ReleaseOrganizationSlugReservations,
+            request,
+        )
+        return response.reservations, response.mappings
 
 
 class UserClaimClient:

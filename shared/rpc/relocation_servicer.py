@@ -15,6 +15,7 @@ from shared.backup.orm.clearing import do_clear_models
 from shared.backup.orm.exporting import do_export_page
 from shared.backup.orm.importing import ImportBatchRequest, do_import_batch
 from shared.backup.orm.registry import SiloRegistry
+from shared.backup.orm.undo import plan_undo, undo_chunk
 from shared.rpc import codecs
 from shared.rpc.gen.relocate.relocation.v1 import (
     relocation_service_pb2 as pb,
@@ -110,3 +111,43 @@ class RelocationServicer(pb_grpc.RelocationServiceServicer):
         )
         deleted = do_clear_models(self._app_label, guard=guard, validate_only=request.validate_only)
         return pb.ClearModelsResponse(deleted_rows=deleted, validated=request.validate_only)
+
+    @override
+    def PlanUndo(
+        self, request: pb.PlanUndoRequest, context: grpc.ServicerContext
+    ) -> pb.PlanUndoResponse:
+        """This silo's chunks of an import and what refuses undoing them; changes nothing."""
+        plan = plan_undo(
+            self._registry,
+            self._chunk_model,
+            request.import_uuid,
+            {rows.model: set(rows.pks) for rows in request.removed},
+        )
+        return pb.PlanUndoResponse(
+            chunks=[
+                pb.UndoChunkPlan(
+                    model=c.model,
+                    min_ordinal=c.min_ordinal,
+                    inserted_pks=c.inserted,
+                    restored_pks=c.restored,
+                )
+                for c in plan.chunks
+            ],
+            blockers=plan.blockers,
+        )
+
+    @override
+    def UndoChunk(
+        self, request: pb.UndoChunkRequest, context: grpc.ServicerContext
+    ) -> pb.UndoChunkResponse:
+        """Undo one chunk in one transaction (a no-op when it was undone already)."""
+        done = undo_chunk(
+            self._registry,
+            self._chunk_model,
+            request.import_uuid,
+            request.model,
+            request.min_ordinal,
+        )
+        return pb.UndoChunkResponse(
+            deleted=done.deleted, restored=done.restored, already_undone=done.already_undone
+        )

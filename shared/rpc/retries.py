@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-# Methods safe to repeat, by service. ImportByModel is idempotent by (import_uuid, min_ordinal);
+# Methods safe to repeat, by service. ImportByModel is idempotent by (import_uuid, min_ordinal),
+# UndoChunk by the chunk it drops, releasing slugs by organization id;
 # slug reservations and the region import steps are idempotent by organization id and chunk key;
 # relocation records are upserted by uuid, and reads are reads.
 IDEMPOTENT_METHODS: Final[dict[str, tuple[str, ...]]] = {
@@ -43,9 +44,12 @@ IDEMPOTENT_METHODS: Final[dict[str, tuple[str, ...]]] = {
         "ImportByModel",
         "ExportByModel",
         "ClearModels",
+        "PlanUndo",
+        "UndoChunk",
     ),
     "relocate.control.v1.OrganizationProvisioningService": (
         "BulkCreateOrganizationSlugReservations",
+        "ReleaseOrganizationSlugReservations",
     ),
     # Repeating CreateClaimLinks mints fresh hashes and voids the earlier ones, which only the
     # lost response carried; ClaimUser is single-use, so a repeat would fail and is not listed.

@@ -111,6 +111,8 @@ def test_idempotent_methods_are_listed_by_name_without_wildcards():
         "ImportByModel",
         "ExportByModel",
         "ClearModels",
+        "PlanUndo",
+        "UndoChunk",
     )
     assert (
         "BulkCreateOrganizationSlugReservations"

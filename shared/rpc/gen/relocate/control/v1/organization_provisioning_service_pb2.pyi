@@ -119,3 +119,57 @@ class BulkCreateOrganizationSlugReservationsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___BulkCreateOrganizationSlugReservationsResponse: _TypeAlias = BulkCreateOrganizationSlugReservationsResponse  # noqa: Y015
+
+@_typing.final
+class ReleaseOrganizationSlugReservationsRequest(_message.Message):
+    """ReleaseOrganizationSlugReservationsRequest names one region's organizations."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    REGION_NAME_FIELD_NUMBER: _builtins.int
+    ORGANIZATION_IDS_FIELD_NUMBER: _builtins.int
+    region_name: _builtins.str
+    """The name of the region the organizations lived in."""
+    @_builtins.property
+    def organization_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """The organizations' ids in that region."""
+
+    def __init__(
+        self,
+        *,
+        region_name: _builtins.str = ...,
+        organization_ids: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["organization_ids", b"organization_ids", "region_name", b"region_name"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseOrganizationSlugReservationsRequest: _TypeAlias = ReleaseOrganizationSlugReservationsRequest  # noqa: Y015
+
+@_typing.final
+class ReleaseOrganizationSlugReservationsResponse(_message.Message):
+    """ReleaseOrganizationSlugReservationsResponse reports what was released."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    RESERVATIONS_FIELD_NUMBER: _builtins.int
+    MAPPINGS_FIELD_NUMBER: _builtins.int
+    reservations: _builtins.int
+    """Slug reservations deleted."""
+    mappings: _builtins.int
+    """Organization mappings deleted."""
+    def __init__(
+        self,
+        *,
+        reservations: _builtins.int = ...,
+        mappings: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["mappings", b"mappings", "reservations", b"reservations"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReleaseOrganizationSlugReservationsResponse: _TypeAlias = ReleaseOrganizationSlugReservationsResponse  # noqa: Y015

@@ -40,6 +40,11 @@ class OrganizationProvisioningServiceStub:
                 request_serializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.BulkCreateOrganizationSlugReservationsRequest.SerializeToString,
                 response_deserializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.BulkCreateOrganizationSlugReservationsResponse.FromString,
                 _registered_method=True)
+        self.ReleaseOrganizationSlugReservations = channel.unary_unary(
+                '/relocate.control.v1.OrganizationProvisioningService/ReleaseOrganizationSlugReservations',
+                request_serializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsRequest.SerializeToString,
+                response_deserializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsResponse.FromString,
+                _registered_method=True)
 
 
 class OrganizationProvisioningServiceServicer:
@@ -54,6 +59,14 @@ class OrganizationProvisioningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReleaseOrganizationSlugReservations(self, request, context):
+        """ReleaseOrganizationSlugReservations deletes the slug reservations and mappings of one
+        region's organizations (an undone import's); releasing what is gone is a no-op.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrganizationProvisioningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -61,6 +74,11 @@ def add_OrganizationProvisioningServiceServicer_to_server(servicer, server):
                     servicer.BulkCreateOrganizationSlugReservations,
                     request_deserializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.BulkCreateOrganizationSlugReservationsRequest.FromString,
                     response_serializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.BulkCreateOrganizationSlugReservationsResponse.SerializeToString,
+            ),
+            'ReleaseOrganizationSlugReservations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReleaseOrganizationSlugReservations,
+                    request_deserializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsRequest.FromString,
+                    response_serializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -91,6 +109,33 @@ class OrganizationProvisioningService:
             '/relocate.control.v1.OrganizationProvisioningService/BulkCreateOrganizationSlugReservations',
             relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.BulkCreateOrganizationSlugReservationsRequest.SerializeToString,
             relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.BulkCreateOrganizationSlugReservationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReleaseOrganizationSlugReservations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.control.v1.OrganizationProvisioningService/ReleaseOrganizationSlugReservations',
+            relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsRequest.SerializeToString,
+            relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

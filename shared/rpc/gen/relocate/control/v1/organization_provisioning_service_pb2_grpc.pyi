@@ -37,6 +37,10 @@ class OrganizationProvisioningServiceStub:
     """BulkCreateOrganizationSlugReservations reserves a globally unique slug for each organization,
     suffixing a slug another organization holds, and records the organization's mapping.
     """
+    ReleaseOrganizationSlugReservations: _grpc.UnaryUnaryMultiCallable[_organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsRequest, _organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsResponse]
+    """ReleaseOrganizationSlugReservations deletes the slug reservations and mappings of one
+    region's organizations (an undone import's); releasing what is gone is a no-op.
+    """
 
 @_typing.type_check_only
 class OrganizationProvisioningServiceAsyncStub(OrganizationProvisioningServiceStub):
@@ -46,6 +50,10 @@ class OrganizationProvisioningServiceAsyncStub(OrganizationProvisioningServiceSt
     BulkCreateOrganizationSlugReservations: _aio.UnaryUnaryMultiCallable[_organization_provisioning_service_pb2.BulkCreateOrganizationSlugReservationsRequest, _organization_provisioning_service_pb2.BulkCreateOrganizationSlugReservationsResponse]  # type: ignore[assignment]
     """BulkCreateOrganizationSlugReservations reserves a globally unique slug for each organization,
     suffixing a slug another organization holds, and records the organization's mapping.
+    """
+    ReleaseOrganizationSlugReservations: _aio.UnaryUnaryMultiCallable[_organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsRequest, _organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsResponse]  # type: ignore[assignment]
+    """ReleaseOrganizationSlugReservations deletes the slug reservations and mappings of one
+    region's organizations (an undone import's); releasing what is gone is a no-op.
     """
 
 class OrganizationProvisioningServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -59,6 +67,16 @@ class OrganizationProvisioningServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_organization_provisioning_service_pb2.BulkCreateOrganizationSlugReservationsResponse, _abc.Awaitable[_organization_provisioning_service_pb2.BulkCreateOrganizationSlugReservationsResponse]]:
         """BulkCreateOrganizationSlugReservations reserves a globally unique slug for each organization,
         suffixing a slug another organization holds, and records the organization's mapping.
+        """
+
+    @_abc_1.abstractmethod
+    def ReleaseOrganizationSlugReservations(
+        self,
+        request: _organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsResponse, _abc.Awaitable[_organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsResponse]]:
+        """ReleaseOrganizationSlugReservations deletes the slug reservations and mappings of one
+        region's organizations (an undone import's); releasing what is gone is a no-op.
         """
 
 def add_OrganizationProvisioningServiceServicer_to_server(servicer: OrganizationProvisioningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

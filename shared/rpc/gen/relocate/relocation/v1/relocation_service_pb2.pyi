@@ -435,3 +435,187 @@ class ClearModelsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ClearModelsResponse: _TypeAlias = ClearModelsResponse  # noqa: Y015
+
+@_typing.final
+class ModelRows(_message.Message):
+    """ModelRows names rows of one model by primary key."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MODEL_FIELD_NUMBER: _builtins.int
+    PKS_FIELD_NUMBER: _builtins.int
+    model: _builtins.str
+    """The wire name of the model."""
+    @_builtins.property
+    def pks(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Primary keys of the rows."""
+
+    def __init__(
+        self,
+        *,
+        model: _builtins.str = ...,
+        pks: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["model", b"model", "pks", b"pks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ModelRows: _TypeAlias = ModelRows  # noqa: Y015
+
+@_typing.final
+class PlanUndoRequest(_message.Message):
+    """PlanUndoRequest asks what undoing one import would do in this silo."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IMPORT_UUID_FIELD_NUMBER: _builtins.int
+    REMOVED_FIELD_NUMBER: _builtins.int
+    import_uuid: _builtins.str
+    """The import to undo."""
+    @_builtins.property
+    def removed(self) -> _containers.RepeatedCompositeFieldContainer[Global___ModelRows]:
+        """Rows the undo deletes in the other silos: rows here that refer to them refuse the undo."""
+
+    def __init__(
+        self,
+        *,
+        import_uuid: _builtins.str = ...,
+        removed: _abc.Iterable[Global___ModelRows] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["import_uuid", b"import_uuid", "removed", b"removed"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlanUndoRequest: _TypeAlias = PlanUndoRequest  # noqa: Y015
+
+@_typing.final
+class UndoChunkPlan(_message.Message):
+    """UndoChunkPlan is what undoing one chunk deletes and writes back."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MODEL_FIELD_NUMBER: _builtins.int
+    MIN_ORDINAL_FIELD_NUMBER: _builtins.int
+    INSERTED_PKS_FIELD_NUMBER: _builtins.int
+    RESTORED_PKS_FIELD_NUMBER: _builtins.int
+    model: _builtins.str
+    """The wire name of the chunk's model."""
+    min_ordinal: _builtins.int
+    """The ordinal of the chunk's first record."""
+    @_builtins.property
+    def inserted_pks(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Primary keys of the rows the chunk inserted."""
+
+    @_builtins.property
+    def restored_pks(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Primary keys of the rows the chunk overwrote."""
+
+    def __init__(
+        self,
+        *,
+        model: _builtins.str = ...,
+        min_ordinal: _builtins.int = ...,
+        inserted_pks: _abc.Iterable[_builtins.int] | None = ...,
+        restored_pks: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["inserted_pks", b"inserted_pks", "min_ordinal", b"min_ordinal", "model", b"model", "restored_pks", b"restored_pks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UndoChunkPlan: _TypeAlias = UndoChunkPlan  # noqa: Y015
+
+@_typing.final
+class PlanUndoResponse(_message.Message):
+    """PlanUndoResponse is this silo's part of an undo."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHUNKS_FIELD_NUMBER: _builtins.int
+    BLOCKERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def chunks(self) -> _containers.RepeatedCompositeFieldContainer[Global___UndoChunkPlan]:
+        """The import's chunks not undone yet, by model and ordinal."""
+
+    @_builtins.property
+    def blockers(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Why the undo may not run, each naming rows; empty when it may."""
+
+    def __init__(
+        self,
+        *,
+        chunks: _abc.Iterable[Global___UndoChunkPlan] | None = ...,
+        blockers: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["blockers", b"blockers", "chunks", b"chunks"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PlanUndoResponse: _TypeAlias = PlanUndoResponse  # noqa: Y015
+
+@_typing.final
+class UndoChunkRequest(_message.Message):
+    """UndoChunkRequest names one chunk to undo."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    IMPORT_UUID_FIELD_NUMBER: _builtins.int
+    MODEL_FIELD_NUMBER: _builtins.int
+    MIN_ORDINAL_FIELD_NUMBER: _builtins.int
+    import_uuid: _builtins.str
+    """The import the chunk belongs to."""
+    model: _builtins.str
+    """The wire name of the chunk's model."""
+    min_ordinal: _builtins.int
+    """The ordinal of the chunk's first record."""
+    def __init__(
+        self,
+        *,
+        import_uuid: _builtins.str = ...,
+        model: _builtins.str = ...,
+        min_ordinal: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["import_uuid", b"import_uuid", "min_ordinal", b"min_ordinal", "model", b"model"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UndoChunkRequest: _TypeAlias = UndoChunkRequest  # noqa: Y015
+
+@_typing.final
+class UndoChunkResponse(_message.Message):
+    """UndoChunkResponse reports what undoing one chunk did."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DELETED_FIELD_NUMBER: _builtins.int
+    RESTORED_FIELD_NUMBER: _builtins.int
+    ALREADY_UNDONE_FIELD_NUMBER: _builtins.int
+    deleted: _builtins.int
+    """Rows the chunk had inserted that were deleted."""
+    restored: _builtins.int
+    """Rows the chunk had overwritten that were written back."""
+    already_undone: _builtins.bool
+    """True when the chunk had been undone before and nothing was done."""
+    def __init__(
+        self,
+        *,
+        deleted: _builtins.int = ...,
+        restored: _builtins.int = ...,
+        already_undone: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["already_undone", b"already_undone", "deleted", b"deleted", "restored", b"restored"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___UndoChunkResponse: _TypeAlias = UndoChunkResponse  # noqa: Y015

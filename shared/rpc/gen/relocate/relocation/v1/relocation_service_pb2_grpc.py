@@ -56,6 +56,16 @@ class RelocationServiceStub:
                 request_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsRequest.SerializeToString,
                 response_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsResponse.FromString,
                 _registered_method=True)
+        self.PlanUndo = channel.unary_unary(
+                '/relocate.relocation.v1.RelocationService/PlanUndo',
+                request_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.PlanUndoRequest.SerializeToString,
+                response_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.PlanUndoResponse.FromString,
+                _registered_method=True)
+        self.UndoChunk = channel.unary_unary(
+                '/relocate.relocation.v1.RelocationService/UndoChunk',
+                request_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.UndoChunkRequest.SerializeToString,
+                response_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.UndoChunkResponse.FromString,
+                _registered_method=True)
 
 
 class RelocationServiceServicer:
@@ -92,6 +102,23 @@ class RelocationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PlanUndo(self, request, context):
+        """PlanUndo lists this silo's chunks of one import (what undoing each deletes and writes back)
+        and why the undo may not run: rows outside the import referring to rows it would delete, or
+        rows the import wrote that were changed since. Changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UndoChunk(self, request, context):
+        """UndoChunk undoes one chunk of one import in one transaction: deletes what it inserted,
+        writes back what it overwrote and drops the chunk; a chunk already undone is a no-op.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RelocationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -114,6 +141,16 @@ def add_RelocationServiceServicer_to_server(servicer, server):
                     servicer.ClearModels,
                     request_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsRequest.FromString,
                     response_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsResponse.SerializeToString,
+            ),
+            'PlanUndo': grpc.unary_unary_rpc_method_handler(
+                    servicer.PlanUndo,
+                    request_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.PlanUndoRequest.FromString,
+                    response_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.PlanUndoResponse.SerializeToString,
+            ),
+            'UndoChunk': grpc.unary_unary_rpc_method_handler(
+                    servicer.UndoChunk,
+                    request_deserializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.UndoChunkRequest.FromString,
+                    response_serializer=relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.UndoChunkResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -226,6 +263,60 @@ class RelocationService:
             '/relocate.relocation.v1.RelocationService/ClearModels',
             relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsRequest.SerializeToString,
             relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.ClearModelsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PlanUndo(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.relocation.v1.RelocationService/PlanUndo',
+            relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.PlanUndoRequest.SerializeToString,
+            relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.PlanUndoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UndoChunk(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.relocation.v1.RelocationService/UndoChunk',
+            relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.UndoChunkRequest.SerializeToString,
+            relocate_dot_relocation_dot_v1_dot_relocation__service__pb2.UndoChunkResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -45,6 +45,15 @@ class RelocationServiceStub:
     """ClearModels deletes every row of every model this silo owns and resets id sequences; a
     Global import runs it first (once: a resumed import keeps what it wrote).
     """
+    PlanUndo: _grpc.UnaryUnaryMultiCallable[_relocation_service_pb2.PlanUndoRequest, _relocation_service_pb2.PlanUndoResponse]
+    """PlanUndo lists this silo's chunks of one import (what undoing each deletes and writes back)
+    and why the undo may not run: rows outside the import referring to rows it would delete, or
+    rows the import wrote that were changed since. Changes nothing.
+    """
+    UndoChunk: _grpc.UnaryUnaryMultiCallable[_relocation_service_pb2.UndoChunkRequest, _relocation_service_pb2.UndoChunkResponse]
+    """UndoChunk undoes one chunk of one import in one transaction: deletes what it inserted,
+    writes back what it overwrote and drops the chunk; a chunk already undone is a no-op.
+    """
 
 @_typing.type_check_only
 class RelocationServiceAsyncStub(RelocationServiceStub):
@@ -62,6 +71,15 @@ class RelocationServiceAsyncStub(RelocationServiceStub):
     ClearModels: _aio.UnaryUnaryMultiCallable[_relocation_service_pb2.ClearModelsRequest, _relocation_service_pb2.ClearModelsResponse]  # type: ignore[assignment]
     """ClearModels deletes every row of every model this silo owns and resets id sequences; a
     Global import runs it first (once: a resumed import keeps what it wrote).
+    """
+    PlanUndo: _aio.UnaryUnaryMultiCallable[_relocation_service_pb2.PlanUndoRequest, _relocation_service_pb2.PlanUndoResponse]  # type: ignore[assignment]
+    """PlanUndo lists this silo's chunks of one import (what undoing each deletes and writes back)
+    and why the undo may not run: rows outside the import referring to rows it would delete, or
+    rows the import wrote that were changed since. Changes nothing.
+    """
+    UndoChunk: _aio.UnaryUnaryMultiCallable[_relocation_service_pb2.UndoChunkRequest, _relocation_service_pb2.UndoChunkResponse]  # type: ignore[assignment]
+    """UndoChunk undoes one chunk of one import in one transaction: deletes what it inserted,
+    writes back what it overwrote and drops the chunk; a chunk already undone is a no-op.
     """
 
 class RelocationServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -101,6 +119,27 @@ class RelocationServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_relocation_service_pb2.ClearModelsResponse, _abc.Awaitable[_relocation_service_pb2.ClearModelsResponse]]:
         """ClearModels deletes every row of every model this silo owns and resets id sequences; a
         Global import runs it first (once: a resumed import keeps what it wrote).
+        """
+
+    @_abc_1.abstractmethod
+    def PlanUndo(
+        self,
+        request: _relocation_service_pb2.PlanUndoRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_relocation_service_pb2.PlanUndoResponse, _abc.Awaitable[_relocation_service_pb2.PlanUndoResponse]]:
+        """PlanUndo lists this silo's chunks of one import (what undoing each deletes and writes back)
+        and why the undo may not run: rows outside the import referring to rows it would delete, or
+        rows the import wrote that were changed since. Changes nothing.
+        """
+
+    @_abc_1.abstractmethod
+    def UndoChunk(
+        self,
+        request: _relocation_service_pb2.UndoChunkRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_relocation_service_pb2.UndoChunkResponse, _abc.Awaitable[_relocation_service_pb2.UndoChunkResponse]]:
+        """UndoChunk undoes one chunk of one import in one transaction: deletes what it inserted,
+        writes back what it overwrote and drops the chunk; a chunk already undone is a no-op.
         """
 
 def add_RelocationServiceServicer_to_server(servicer: RelocationServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
