@@ -85,7 +85,8 @@ def test_undo_both_imports_newest_first_restores_the_export_byte_for_byte(pair: 
     assert _export(pair, "between.json") != before
 
     dry = run_cli(pair, "import", "undo", second, "--dry-run").stdout
-    assert "restore" in dry and "Would undo" in dry
+    assert "Would undo" in dry
+    assert "restore" in dry
     assert _export(pair, "after-dry-run.json") == _export(pair, "between-again.json")
 
     run_cli(pair, "import", "undo", second)
@@ -97,11 +98,8 @@ def test_undo_both_imports_newest_first_restores_the_export_byte_for_byte(pair: 
     assert _export(pair, "after-again.json") == before
     shown = _show(pair, first)
     assert shown["undone"] is True
-    assert {"name": "undo"} | {"status": "SUCCESS"} == {
-        k: v
-        for k, v in next(s for s in shown["steps"] if s["name"] == "undo").items()
-        if k in ("name", "status")
-    }
+    undo_step = next(s for s in shown["steps"] if s["name"] == "undo")
+    assert undo_step["status"] == "SUCCESS"
     listed = run_cli(pair, "relocations", "list").stdout
     assert all("UNDONE" in line for line in listed.splitlines() if first in line or second in line)
 
@@ -125,7 +123,8 @@ def test_undo_refuses_while_a_later_import_depends_on_the_rows(pair: SiloPair) -
     assert refused.returncode != 0
     message = refused.stdout + refused.stderr
     assert "cannot be undone" in message
-    assert "sentry.organizationmember" in message and "sentry.user" in message
+    assert "sentry.organizationmember: 1 row(s) (pk " in message
+    assert "(user_id) to sentry.user rows this import created" in message
     assert _export(pair, "after-refusal.json") == before
     assert _show(pair, first)["undone"] is False
 
