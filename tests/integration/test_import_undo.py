@@ -149,9 +149,25 @@ def test_killed_import_and_killed_undo_end_in_the_same_state(pair: SiloPair) -> 
         wait_until(lambda: ledger.count(import_uuid) < written - 3, undo)
         undo.send_signal(signal.SIGKILL)
         undo.wait(timeout=30)
-        assert ledger.settled_count(import_uuid) < written
+        left = ledger.settled_count(import_uuid)
+        assert 0 < left < written, f"the undo must be killed half way ({left} of {written} left)"
     run_cli(pair, "import", "undo", import_uuid)
     assert _export(pair, "after.json") == before
     with LedgerWatch(pair.databases) as ledger:
         assert ledger.count(import_uuid) == 0
     assert "undone already" in run_cli(pair, "import", "undo", import_uuid).stdout
+
+
+def test_a_global_import_is_not_undone_but_its_backup_restores(pair: SiloPair) -> None:
+    _existing_data(pair)
+    before = _export(pair, "before.json")
+    source = write_export(pair.tmp / "other.json", generate(2, 1, seed=14))
+    backup = pair.tmp / "backup.json"
+    import_uuid = _import(pair, "global", source, "--backup-to", str(backup))
+    assert backup.read_bytes() == before
+
+    refused = run_cli(pair, "import", "undo", import_uuid, check=False)
+    assert refused.returncode != 0
+    assert "--backup-to" in refused.stdout + refused.stderr
+    run_cli(pair, "import", "global", str(backup), "--no-prompt")
+    assert _export(pair, "after.json") == before
