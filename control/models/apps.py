@@ -2,14 +2,15 @@
 organizations and their UI components (``sentry.sentryapp``, ``sentry.sentryappinstallation``,
 ``sentry.sentryappcomponent``).
 
-All are Global scope with the base behaviour; uuids are kept as exported. Saving an app or an
-installation stamps ``date_updated`` with the time of the write, in Sentry and here.
+All are Global scope with the base behaviour; uuids are kept as exported. Sentry's ``save``
+stamps ``date_updated`` with the time of the write; a Global import here keeps every exported
+value (as for user roles), so ``backup compare`` treats ``date_updated`` as volatile only.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -17,7 +18,7 @@ from typing_extensions import override
 
 from control.models.core import ApiApplication, ApiToken, User
 from control.models.oauth import ApiGrant
-from shared.backup.declarations import RecordContext, Relocation
+from shared.backup.declarations import Relocation
 from shared.backup.orm.fields import CrossSiloRef, FlagsField
 from shared.backup.scopes import RelocationScope
 
@@ -25,11 +26,6 @@ from shared.backup.scopes import RelocationScope
 def generate_uuid() -> str:
     """A fresh dashed uuid4 text, Sentry's default for app and installation uuids."""
     return str(uuid.uuid4())
-
-
-def stamp_date_updated(values: dict[str, Any], ctx: RecordContext) -> None:
-    """Set ``date_updated`` to now, as Sentry's ``save`` of apps and installations does."""
-    values["date_updated"] = timezone.now()
 
 
 class SentryApp(models.Model):
@@ -83,11 +79,6 @@ class SentryApp(models.Model):
     def __str__(self) -> str:
         return f"{self.slug}"
 
-    @classmethod
-    def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
-        """The write stamps ``date_updated``."""
-        stamp_date_updated(values, ctx)
-
 
 class SentryAppInstallation(models.Model):
     """A Sentry app installed on one organization (``sentry.sentryappinstallation``)."""
@@ -118,11 +109,6 @@ class SentryAppInstallation(models.Model):
     @override
     def __str__(self) -> str:
         return f"app {self.sentry_app_id} on organization {self.organization_id}"
-
-    @classmethod
-    def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
-        """The write stamps ``date_updated``."""
-        stamp_date_updated(values, ctx)
 
 
 class SentryAppComponent(models.Model):

@@ -116,14 +116,16 @@ def sanitize_export(records: list[Record], *, days_offset: int = 0) -> list[Reco
     out = []
     for record in records:
         fields = {
-            name: _sanitize_value(sanitizer, times, name, value)
+            name: _sanitize_value(sanitizer, times, name, value, record["model"])
             for name, value in record["fields"].items()
         }
         out.append({"model": record["model"], "pk": record["pk"], "fields": fields})
     return out
 
 
-def _sanitize_value(s: Sanitizer, times: dict[str, str], name: str, value: Any) -> Any:
+def _sanitize_value(
+    s: Sanitizer, times: dict[str, str], name: str, value: Any, model: str = ""
+) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, dict):
@@ -134,7 +136,7 @@ def _sanitize_value(s: Sanitizer, times: dict[str, str], name: str, value: Any) 
         return value
     if value in times:
         return times[value]
-    return _rule(name)(s, value)
+    return _MODEL_RULES.get((model, name), _rule(name))(s, value)
 
 
 def _multiline_url(s: Sanitizer, value: str) -> str:
@@ -162,6 +164,19 @@ _RULES: tuple[tuple[Callable[[str], bool], Callable[[Sanitizer, str], str]], ...
     (lambda n: n == "username", Sanitizer.text),
     (lambda n: n in _EXACT_SECRETS or any(p in n for p in _SECRET_PARTS), Sanitizer.text),
 )
+
+
+# Fields whose names say nothing of what they hold, by model: identities at a provider,
+# authorization codes, free text about an app and its author (as Sentry's sanitizers treat them).
+_MODEL_RULES: dict[tuple[str, str], Callable[[Sanitizer, str], str]] = {
+    ("sentry.authidentity", "ident"): Sanitizer.text,
+    ("sentry.authprovider", "provider"): Sanitizer.text,
+    ("sentry.apigrant", "code"): Sanitizer.text,
+    ("sentry.sentryapp", "author"): Sanitizer.name,
+    ("sentry.sentryapp", "creator_label"): Sanitizer.email,
+    ("sentry.sentryapp", "overview"): Sanitizer.text,
+    ("sentry.sentryappcomponent", "type"): Sanitizer.text,
+}
 
 
 def _rule(name: str) -> Callable[[Sanitizer, str], str]:

@@ -21,6 +21,8 @@ import uuid
 from ipaddress import IPv4Address
 from typing import Any
 
+from tests.support import instance_platform
+
 Record = dict[str, Any]
 BASE_TIME = dt.datetime(2024, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
 URL_PREFIX = "https://sentry.example.com"
@@ -45,6 +47,8 @@ ORDER = (
     "sentry.userpermission",
     "sentry.userrole",
     "sentry.userroleuser",
+    "sentry.projecttemplate",
+    "sentry.projecttemplateoption",
     "sentry.project",
     "sentry.organizationmember",
     "sentry.environment",
@@ -62,6 +66,7 @@ ORDER = (
     "sentry.releaseproject",
     "sentry.releaseenvironment",
     "sentry.apitoken",
+    *instance_platform.MODELS,
 )
 
 
@@ -117,6 +122,7 @@ def generate(users: int = 5, orgs: int = 2, seed: int = 0) -> list[Record]:
         projects.extend(_organization(b, o, user_pks, integrations))
     _user_options(b, user_pks, projects)
     _api_credentials(b, user_pks)
+    instance_platform.platform(b, user_pks)
     return [r for model in ORDER for r in b.records.get(model, [])]
 
 
@@ -317,7 +323,11 @@ def _organization(b: _Builder, o: int, user_pks: list[int], integrations: list[i
         )
         for name in ("production", "staging")
     ]
-    projects = [_project(b, p, org, teams, environments) for p in range(2)]
+    template = instance_platform.project_templates(b, org)
+    projects = [
+        _project(b, p, org, teams, environments, owner=user_pks[0], template=template)
+        for p in range(2)
+    ]
     for i, integration in enumerate(integrations[: 2 - o % 2]):
         b.add(
             "sentry.organizationintegration",
@@ -452,8 +462,18 @@ def _teams(b: _Builder, org: int, members: list[int]) -> list[int]:
     return teams
 
 
-def _project(b: _Builder, p: int, org: int, teams: list[int], environments: list[int]) -> int:
-    """One project with its team, DSN keys, options, environments and alert rules."""
+def _project(
+    b: _Builder,
+    p: int,
+    org: int,
+    teams: list[int],
+    environments: list[int],
+    *,
+    owner: int,
+    template: int,
+) -> int:
+    """One project with its team, DSN keys, options, environments and alert rules; the first
+    project was created from the organization's template."""
     project = b.add(
         "sentry.project",
         {
@@ -467,6 +487,7 @@ def _project(b: _Builder, p: int, org: int, teams: list[int], environments: list
             "first_event": None,
             "flags": "10",
             "platform": "python",
+            "template": template if p == 0 else None,
         },
     )
     b.add("sentry.projectteam", {"project": project, "team": teams[p % 2]})
@@ -500,12 +521,13 @@ def _project(b: _Builder, p: int, org: int, teams: list[int], environments: list
                 "is_hidden": None if e == 0 else False,
             },
         )
-    _rules(b, project, environments[0])
+    _rules(b, project, environments[0], owner_user=owner, owner_team=teams[p % 2])
     return project
 
 
-def _rules(b: _Builder, project: int, production: int) -> None:
-    """Sentry's default "new issue" alert, and one limited to production."""
+def _rules(b: _Builder, project: int, production: int, *, owner_user: int, owner_team: int) -> None:
+    """Sentry's default "new issue" alert owned by a user, and one limited to production owned
+    by a team."""
     notify = {"id": "sentry.mail.actions.NotifyEmailAction", "targetType": "IssueOwners"}
     for environment in (None, production):
         condition = (
@@ -531,6 +553,8 @@ def _rules(b: _Builder, project: int, production: int) -> None:
                 "data": json.dumps(data),
                 "status": 0,
                 "source": 0,
+                "owner_user_id": owner_user if environment is None else None,
+                "owner_team": owner_team if environment is not None else None,
                 "date_added": b.ts(),
             },
         )

@@ -106,6 +106,7 @@ def project(pk: int, org_pk: int, slug: str) -> Record:
         first_event=None,
         flags="10",
         platform="python",
+        template=None,
     )
 
 

@@ -64,6 +64,15 @@ DEFAULT_COMPARATORS: ComparatorMap = {
     "sentry.relayusage": (HashObfuscatingComparator("relay_id", "public_key"),),
     "sentry.apiapplication": (HashObfuscatingComparator("client_id", "client_secret"),),
     "sentry.apikey": (HashObfuscatingComparator("key"),),
+    "sentry.apigrant": (HashObfuscatingComparator("code"),),
+    "sentry.apiauthorization": (UnorderedListComparator("scope_list"),),
+    "sentry.authidentity": (HashObfuscatingComparator("ident"),),
+    # Saving an app or an installation stamps date_updated with the time of the write.
+    "sentry.sentryapp": (
+        DateUpdatedComparator("date_updated"),
+        EmailObfuscatingComparator("creator_label"),
+    ),
+    "sentry.sentryappinstallation": (DateUpdatedComparator("date_updated"),),
 }
 
 
