@@ -139,3 +139,44 @@ def test_without_an_offset_values_still_change_and_a_missing_slug_stays_null():
     assert first["slug"] is None
     assert first["date_added"] < first["date_updated"]
     assert first["date_added"] != "2024-01-01T00:00:00.000Z"
+
+
+def test_fields_named_for_nothing_personal_are_sanitized_by_model() -> None:
+    records = [
+        {
+            "model": "sentry.authidentity",
+            "pk": 1,
+            "fields": {"ident": "alice@idp.example.com", "data": {"token": "x"}},
+        },
+        {"model": "sentry.authprovider", "pk": 1, "fields": {"provider": "saml2"}},
+        {"model": "sentry.apigrant", "pk": 1, "fields": {"code": "ab12" * 16}},
+        {
+            "model": "sentry.sentryapp",
+            "pk": 1,
+            "fields": {
+                "author": "Acme Inc.",
+                "creator_label": "alice@example.com",
+                "overview": "Routes issues.",
+            },
+        },
+        {"model": "sentry.sentryappcomponent", "pk": 1, "fields": {"type": "issue-link"}},
+        # The same field name elsewhere keeps its value: an integration's provider.
+        {"model": "sentry.integration", "pk": 1, "fields": {"provider": "github"}},
+    ]
+
+    out = {r["model"]: r["fields"] for r in sanitize_export(records)}
+
+    assert out["sentry.authidentity"]["ident"] != "alice@idp.example.com"
+    assert out["sentry.authidentity"]["data"] == {}
+    assert out["sentry.authprovider"]["provider"] != "saml2"
+    code = out["sentry.apigrant"]["code"]
+    assert code != "ab12" * 16
+    assert len(code) == 64
+    assert set(code) <= set(string.hexdigits.lower())
+    app = out["sentry.sentryapp"]
+    assert app["author"] != "Acme Inc."
+    assert app["creator_label"].endswith(".com")
+    assert "alice" not in app["creator_label"]
+    assert app["overview"] != "Routes issues."
+    assert out["sentry.sentryappcomponent"]["type"] != "issue-link"
+    assert out["sentry.integration"]["provider"] == "github"
