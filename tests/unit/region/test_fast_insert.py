@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from region.models import Option, Organization, Project, ProjectKey
 from shared.backup.orm.inserts import insert_rows, supports_fast_insert
 from shared.backup.orm.records import decode_records
-from shared.backup.orm.writer import _instance
+from shared.backup.orm.writer import record_instance
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the raw insert path is PostgreSQL's"
@@ -41,7 +41,7 @@ def _both_ways(model: type[Model], wire: str, raws: list[dict], keep_pks: bool =
     model._base_manager.filter(pk__in=fast_pks).delete()
     records = decode_records(model, wire, raws, 1)
     created = model._base_manager.bulk_create(
-        [_instance(model, r, r.old_pk if keep_pks else None) for r in records]
+        [record_instance(model, r, r.old_pk if keep_pks else None) for r in records]
     )
     assert fast == _stored(model, [int(obj.pk) for obj in created])
     assert len(fast) == len(raws)
