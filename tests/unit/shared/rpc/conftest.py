@@ -49,6 +49,14 @@ class TinyRelocationServicer(pb_grpc.RelocationServiceServicer):
     def ClearModels(self, request, context):
         context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
 
+    @override
+    def PlanUndo(self, request, context):
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
+
+    @override
+    def UndoChunk(self, request, context):
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
+
 
 StartServer = Callable[..., tuple[str, TinyRelocationServicer]]
 

@@ -75,6 +75,14 @@ class FlakyServicer(pb_grpc.RelocationServiceServicer):
     def ClearModels(self, request, context):
         context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
 
+    @override
+    def PlanUndo(self, request, context):
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
+
+    @override
+    def UndoChunk(self, request, context):
+        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
+
 
 @pytest.fixture
 def server() -> Iterator[tuple[str, FlakyServicer]]:
