@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg2
 import pytest
 
 from tests.integration.conftest import PairFactory, SiloPair, run_cli, write_export
@@ -171,3 +172,28 @@ def test_a_global_import_is_not_undone_but_its_backup_restores(pair: SiloPair) -
     assert "--backup-to" in refused.stdout + refused.stderr
     run_cli(pair, "import", "global", str(backup), "--no-prompt")
     assert _export(pair, "after.json") == before
+
+
+def test_undo_refuses_when_a_row_it_wrote_was_edited_since(pair: SiloPair) -> None:
+    _existing_data(pair)
+    source = write_export(pair.tmp / "orgs.json", generate(2, 2, seed=15))
+    import_uuid = _import(pair, "organizations", source)
+    conn = psycopg2.connect(pair.databases["region"])
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(
+                "UPDATE sentry_organization SET name = 'edited by hand' WHERE id = "
+                "(SELECT max(id) FROM sentry_organization) RETURNING id"
+            )
+            row = cur.fetchone()
+            assert row is not None
+            edited = row[0]
+        before = _export(pair, "before.json")
+        refused = run_cli(pair, "import", "undo", import_uuid, check=False)
+        assert refused.returncode != 0
+        message = refused.stdout + refused.stderr
+        assert f"sentry.organization: 1 row(s) (pk {edited}) changed after the import" in message
+        assert _export(pair, "after-refusal.json") == before
+    finally:
+        conn.close()
