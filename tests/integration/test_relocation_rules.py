@@ -326,7 +326,7 @@ def test_invalid_user_fails_before_anything_is_written(pair, tmp_path):
 def test_strict_turns_unknown_models_and_fields_into_errors(pair, tmp_path):
     records = [
         user(1, "alice", favourite_colour="blue"),
-        {"model": "sentry.monitor", "pk": 1, "fields": {}},
+        {"model": "sentry.futuremodel", "pk": 1, "fields": {}},
     ]
     _, findings, _report = _import(pair, tmp_path, "users", records)
     kinds = sorted(f["kind"] for f in findings)
@@ -336,7 +336,7 @@ def test_strict_turns_unknown_models_and_fields_into_errors(pair, tmp_path):
         pair, tmp_path, "users", records, "--strict", name="strict.json", check=False
     )
     assert proc.returncode == 1
-    assert "sentry.monitor" in proc.stderr
+    assert "sentry.futuremodel" in proc.stderr
     proc, _, _ = _import(
         pair, tmp_path, "users", records[:1], "--strict", name="strict2.json", check=False
     )
