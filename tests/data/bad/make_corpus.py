@@ -357,11 +357,11 @@ bad(
             project(2, 3, "ring"),
         ]
     ),
-    r"sentry\.project #2: field 'organization' references sentry\.organization pk 3",
+    r"sentry\.team #2: field 'organization' references sentry\.organization pk 3",
     decision=(
         "Project 2 and team 2 reference each other through project-team 1 and both lean on "
         "organization 3, which is absent: the first dangling reference in dependency order "
-        "is reported."
+        "is reported (teams come before projects, as in Sentry's graph)."
     ),
 )
 # Encodings and order the importer accepts on purpose (run with --dry-run: nothing is written).
