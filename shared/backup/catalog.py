@@ -68,6 +68,21 @@ MODEL_SILOS: dict[ModelName, Silo] = {
                 "sentry.event",
             ),
         ),
+        # Alert rules, their triggers and actions, incidents, snoozes (issue #13).
+        (
+            Silo.REGION,
+            (),
+        ),
+        # The workflow engine: detectors, workflows, data sources and conditions (issue #13).
+        (
+            Silo.REGION,
+            (),
+        ),
+        # Dashboards, monitors, searches, repositories, project extras, service hooks (issue #13).
+        (
+            Silo.REGION,
+            (),
+        ),
     )
     for name in names
 }

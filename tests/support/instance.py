@@ -21,7 +21,12 @@ import uuid
 from ipaddress import IPv4Address
 from typing import Any
 
-from tests.support import instance_platform
+from tests.support import (
+    instance_alerting,
+    instance_dashboards,
+    instance_platform,
+    instance_workflows,
+)
 
 Record = dict[str, Any]
 BASE_TIME = dt.datetime(2024, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
@@ -67,6 +72,9 @@ ORDER = (
     "sentry.releaseenvironment",
     "sentry.apitoken",
     *instance_platform.MODELS,
+    *instance_alerting.MODELS,
+    *instance_workflows.MODELS,
+    *instance_dashboards.MODELS,
 )
 
 
@@ -123,6 +131,9 @@ def generate(users: int = 5, orgs: int = 2, seed: int = 0) -> list[Record]:
     _user_options(b, user_pks, projects)
     _api_credentials(b, user_pks)
     instance_platform.platform(b, user_pks)
+    instance_alerting.build(b, user_pks)
+    instance_workflows.build(b, user_pks)
+    instance_dashboards.build(b, user_pks)
     return [r for model in ORDER for r in b.records.get(model, [])]
 
 
