@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import string
-from dataclasses import dataclass
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
 from control import models as control_models
-from shared.backup.catalog import MODEL_SILOS
 from shared.backup.declarations import Collision
-from shared.backup.descriptors import ForeignKey, Silo, UniqueSet
+from shared.backup.descriptors import Silo, UniqueSet
 from shared.backup.errors import ModelNotInSiloError, UnknownModelError
-from shared.backup.model_names import ModelName
 from shared.backup.orm.registry import SiloRegistry, build_registry, unique_sets
 from shared.backup.scopes import RelocationScope
+from tests.support.silo_unit import Expected, check_descriptor, check_registry, fk, names_of
 
 USER = frozenset({RelocationScope.USER})
 ORG = frozenset({RelocationScope.ORGANIZATION})
@@ -27,8 +25,8 @@ CONFIG_OR_GLOBAL = frozenset({RelocationScope.CONFIG, RelocationScope.GLOBAL})
 EXCLUDED = frozenset({RelocationScope.EXCLUDED})
 
 # The region silo's models, as the catalog lists them (region tests check each one).
-REGION_NAMES = tuple(str(name) for name, silo in MODEL_SILOS.items() if silo is Silo.REGION)
-CONTROL_NAMES = tuple(str(name) for name, silo in MODEL_SILOS.items() if silo is Silo.CONTROL)
+REGION_NAMES = names_of(Silo.REGION)
+CONTROL_NAMES = names_of(Silo.CONTROL)
 
 # Field lists of export-format.md section 4, in file order. Every one is carried.
 EXPORT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -165,16 +163,7 @@ ALL_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class Expected:
-    scopes: frozenset[RelocationScope]
-    foreign_keys: frozenset[ForeignKey] = frozenset()
-    unique_sets: frozenset[tuple[str, ...]] = frozenset()
-    dependencies: tuple[str, ...] = ()
-
-
-def _fk(field: str, target: str, *, nullable: bool = False, nwm: bool = False) -> ForeignKey:
-    return ForeignKey(field, ModelName(target), nullable=nullable, null_when_missing=nwm)
+_fk = fk
 
 
 EXPECTED: dict[str, Expected] = {
@@ -323,22 +312,12 @@ def registry() -> SiloRegistry:
 
 
 def test_registry_holds_exactly_the_relocatable_control_models(registry):
-    # EXPECTED pins the first models by hand; every model of Sentry's graph is also held to the
-    # graph by tests/unit/shared/backup/test_graph_agreement.py.
-    assert set(EXPECTED) <= set(registry.models)
-    assert set(registry.models) == set(CONTROL_NAMES)
-    assert registry.all_names == set(CONTROL_NAMES) | set(REGION_NAMES)
-    assert all(m.descriptor.silo is Silo.CONTROL for m in registry.models.values())
+    check_registry(registry, Silo.CONTROL, EXPECTED)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_descriptor_matches_sentry_metadata(registry, name):
-    descriptor = registry.get(name).descriptor
-    expected = EXPECTED[name]
-    assert descriptor.scopes == expected.scopes
-    assert set(descriptor.foreign_keys) == expected.foreign_keys
-    assert {u.fields for u in descriptor.unique_sets} == expected.unique_sets
-    assert descriptor.relocation_dependencies == expected.dependencies
+    check_descriptor(registry, name, EXPECTED[name])
 
 
 @pytest.mark.parametrize("name", sorted(EXPORT_FIELDS))

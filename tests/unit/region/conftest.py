@@ -12,20 +12,13 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
-import django
 import pytest
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "region.settings")
-os.environ.setdefault("RELOCATE_REGION_DATABASE_URL", "sqlite:///:memory:")
-if os.environ["DJANGO_SETTINGS_MODULE"] != "region.settings":
-    raise RuntimeError("tests/unit/region must run with DJANGO_SETTINGS_MODULE=region.settings")
-django.setup()
+from tests.support.silo_unit import configure
 
-from django.db import connection, transaction  # noqa: E402 - needs django.setup() first
-from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
+configure("region")
 
 from shared.backup.descriptors import (  # noqa: E402
     ForeignKey,
@@ -35,6 +28,9 @@ from shared.backup.descriptors import (  # noqa: E402
 )
 from shared.backup.model_names import ModelName  # noqa: E402
 from shared.backup.scopes import RelocationScope  # noqa: E402
+from tests.support.silo_unit import db, test_database  # noqa: E402 - fixtures of this suite
+
+__all__ = ["control_descriptors", "db", "test_database"]
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -59,24 +55,6 @@ print(json.dumps([
     for d in registry.descriptors()
 ]))
 """
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _test_database() -> Iterator[None]:
-    """Create and migrate the test database once; destroy it after the session."""
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    yield
-    connection.creation.destroy_test_db(old_name, verbosity=0)
-    teardown_test_environment()
-
-
-@pytest.fixture
-def db() -> Iterator[None]:
-    """Run the test inside a transaction that is rolled back afterwards."""
-    with transaction.atomic():
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="session")
