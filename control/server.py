@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.rpc.silo_process import Registration, run
+from shared.silo.process import Registration, run
 
 
 def servicers() -> tuple[list[Registration], list[str]]:

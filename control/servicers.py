@@ -27,8 +27,8 @@ from shared.rpc.gen.relocate.control.v1 import (
 from shared.rpc.gen.relocate.control.v1 import user_claim_service_pb2 as claim_pb
 from shared.rpc.gen.relocate.control.v1 import user_claim_service_pb2_grpc as claim_grpc
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc
-from shared.rpc.relocation_servicer import SERVICE_NAME, RelocationServicer
-from shared.rpc.silo_process import Registration
+from shared.silo.process import Registration
+from shared.silo.relocation_servicer import SERVICE_NAME, RelocationServicer
 
 
 class OrganizationProvisioningServicer(pb_grpc.OrganizationProvisioningServiceServicer):

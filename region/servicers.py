@@ -39,8 +39,8 @@ from shared.rpc.relocation_records import (
     decode_step,
     encode_relocation,
 )
-from shared.rpc.relocation_servicer import SERVICE_NAME
-from shared.rpc.silo_process import Registration
+from shared.silo.process import Registration
+from shared.silo.relocation_servicer import SERVICE_NAME
 
 
 def _not_found(context: grpc.ServicerContext, uuid: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from shared.rpc.django_settings import database, logging_config
+from shared.silo.django_settings import database, logging_config
 
 RELOCATE_SILO = "region"
 RELOCATE_REGION_NAME = os.environ.get("RELOCATE_REGION_NAME", "default")

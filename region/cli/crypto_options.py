@@ -11,6 +11,7 @@ from typing import IO, Any
 import click
 from google.auth.exceptions import GoogleAuthError
 
+from region.kms import KmsDecryptor, KmsEncryptor, KmsKeyVersion, kms_client
 from shared.backup.crypto import (
     Decryptor,
     Encryptor,
@@ -21,7 +22,6 @@ from shared.backup.crypto import (
 )
 from shared.backup.errors import DecryptionError, EncryptionError, RelocationError
 from shared.backup.stream_crypto import DecryptingReader, is_stream
-from shared.rpc.kms import KmsDecryptor, KmsEncryptor, KmsKeyVersion, kms_client
 
 Option = Callable[[Callable[..., Any]], Callable[..., Any]]
 _TAR_HEADER = 512

@@ -19,17 +19,12 @@ import click
 from click.core import ParameterSource
 
 from region.cli.output import parse_slugs, parse_usernames
-from shared.backup.errors import RelocationError
+from shared.backup.errors import ResumeRefusedError
 from shared.backup.flags import ImportFlags
 from shared.backup.relocation_records import RelocationRecord, RelocationStatus
 from shared.backup.scopes import OperationScope
 
-
-class ResumeRefusedError(RelocationError):
-    """``--resume UUID`` names no resumable import of this file, scope and options."""
-
-    def __init__(self, uuid: str, reason: str) -> None:
-        super().__init__(f"cannot resume relocation {uuid}: {reason}", uuid=uuid)
+__all__ = ["ImportOptions", "ResumeRefusedError", "resume_options"]
 
 
 def source_sha256(path: Path) -> str:

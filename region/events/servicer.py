@@ -16,8 +16,8 @@ from shared.rpc import codecs
 from shared.rpc.gen.relocate.events.v1 import event_service_pb2 as pb
 from shared.rpc.gen.relocate.events.v1 import event_service_pb2_grpc as pb_grpc
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as relocation_pb
-from shared.rpc.relocation_servicer import RelocationServicer
-from shared.rpc.silo_process import Registration
+from shared.silo.process import Registration
+from shared.silo.relocation_servicer import RelocationServicer
 
 SERVICE_NAME = "relocate.events.v1.EventService"
 

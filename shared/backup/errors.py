@@ -358,3 +358,10 @@ class ClaimPasswordRejectedError(RelocationError):
         super().__init__(
             f"the new password of user {username!r} was rejected: {rule}", username=username
         )
+
+
+class ResumeRefusedError(RelocationError):
+    """``--resume UUID`` names no resumable import of this file, scope and options."""
+
+    def __init__(self, uuid: str, reason: str) -> None:
+        super().__init__(f"cannot resume relocation {uuid}: {reason}", uuid=uuid)

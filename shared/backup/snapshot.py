@@ -1,7 +1,7 @@
 """The committed snapshot of every model's descriptor (``shared/backup/models.json``).
 
 Why: offline tools such as ``relocate backup compare`` need each model's foreign keys without
-running (or reaching) the silos. ``python -m shared.rpc.model_snapshot`` writes the file from both
+running (or reaching) the silos. ``python -m shared.silo.model_snapshot`` writes the file from both
 silos' registries, and its ``--check`` mode fails CI when the models changed but the file did not.
 This module holds the one JSON encoding of a descriptor, used by the writer and by the reader.
 """
@@ -19,7 +19,7 @@ from shared.backup.model_names import ModelName
 from shared.backup.scopes import RelocationScope
 
 SNAPSHOT_PATH = Path(__file__).resolve().parent / "models.json"
-GENERATED_BY = "python -m shared.rpc.model_snapshot (generated; do not edit)"
+GENERATED_BY = "python -m shared.silo.model_snapshot (generated; do not edit)"
 
 
 def descriptor_to_json(descriptor: ModelDescriptor) -> dict[str, Any]:

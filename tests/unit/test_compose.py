@@ -160,9 +160,9 @@ def test_compose_environment_names_are_the_ones_the_code_reads():
         p.read_text()
         for p in [
             ROOT / "region" / "settings.py",
-            ROOT / "shared" / "rpc" / "django_settings.py",
+            ROOT / "shared" / "silo" / "django_settings.py",
             ROOT / "control" / "settings.py",
-            ROOT / "shared" / "rpc" / "silo_process.py",
+            ROOT / "shared" / "silo" / "process.py",
             ROOT / "region" / "cli" / "settings.py",
         ]
     )

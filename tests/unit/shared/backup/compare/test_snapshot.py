@@ -1,6 +1,6 @@
 """The committed model snapshot (shared/backup/models.json) and its encoding.
 
-If these fail after a model change, regenerate: ``python -m shared.rpc.model_snapshot``.
+If these fail after a model change, regenerate: ``python -m shared.silo.model_snapshot``.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_snapshot_models_are_sorted_by_name():
 def test_check_passes_when_fresh_and_fails_listing_differences_when_stale(
     tmp_path, monkeypatch, capsys
 ):
-    from shared.rpc import model_snapshot  # noqa: PLC0415  (the generator, without its children)
+    from shared.silo import model_snapshot  # noqa: PLC0415  (the generator, without its children)
 
     committed = SNAPSHOT_PATH.read_text(encoding="utf-8")
     target = tmp_path / "models.json"
@@ -87,7 +87,7 @@ def test_check_passes_when_fresh_and_fails_listing_differences_when_stale(
     assert model_snapshot.main(["--check"]) == 1
     err = capsys.readouterr().err
     assert "added: sentry.user" in err
-    assert "run: python -m shared.rpc.model_snapshot" in err
+    assert "run: python -m shared.silo.model_snapshot" in err
     assert target.read_text(encoding="utf-8") != committed
 
     assert model_snapshot.main([]) == 0

@@ -1,4 +1,4 @@
-"""Write ``shared/backup/models.json`` from both silos: ``python -m shared.rpc.model_snapshot``.
+"""Write ``shared/backup/models.json`` from both silos: ``python -m shared.silo.model_snapshot``.
 
 Why: offline tools (``relocate backup compare``) need every model's descriptor without running
 the silos, so the descriptors are committed, like the generated gRPC stubs. Each silo's registry
@@ -28,7 +28,7 @@ from shared.backup.snapshot import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-_CHILD = "from shared.rpc.model_snapshot import dump_silo; dump_silo()"
+_CHILD = "from shared.silo.model_snapshot import dump_silo; dump_silo()"
 _MAX_DIFF_LINES = 200
 
 
@@ -96,7 +96,7 @@ def _differences(committed: str, fresh: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Write the snapshot, or with ``--check`` exit 1 listing differences when it is stale."""
-    parser = argparse.ArgumentParser(prog="python -m shared.rpc.model_snapshot")
+    parser = argparse.ArgumentParser(prog="python -m shared.silo.model_snapshot")
     parser.add_argument("--check", action="store_true", help="fail if models.json is stale")
     args = parser.parse_args(argv)
     fresh = current_snapshot()
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(f"model_snapshot: {shown} is stale:", file=sys.stderr)
         print(*_differences(committed, fresh), sep="\n", file=sys.stderr)
-        print("run: python -m shared.rpc.model_snapshot", file=sys.stderr)
+        print("run: python -m shared.silo.model_snapshot", file=sys.stderr)
         return 1
     SNAPSHOT_PATH.write_text(fresh, encoding="utf-8")
     print(f"model_snapshot: wrote {shown}")

@@ -22,9 +22,9 @@ import grpc
 from shared.backup.errors import ConfigurationError
 from shared.backup.redaction import install_redaction
 from shared.rpc.config import RpcServerConfig, max_message_bytes_from_env
-from shared.rpc.django_support import DjangoConnectionInterceptor
 from shared.rpc.server import build_server, serve_until_signalled
 from shared.rpc.tls import TLS_CA_ENV, TLS_CERT_ENV, TLS_KEY_ENV, tls_config
+from shared.silo.django_support import DjangoConnectionInterceptor
 
 logger = logging.getLogger(__name__)
 
