@@ -17,7 +17,7 @@ from region.actions import (
     get_relocation,
     list_relocations,
 )
-from region.events.servicer import EventImportingRelocationServicer, event_registration
+from region.events.servicer import event_registration
 from region.models import RegionImportChunk
 from region.post_import import (
     do_unhide_organizations,
@@ -40,7 +40,7 @@ from shared.rpc.relocation_records import (
     encode_relocation,
 )
 from shared.silo.process import Registration
-from shared.silo.relocation_servicer import SERVICE_NAME
+from shared.silo.relocation_servicer import SERVICE_NAME, RelocationServicer
 
 
 def _not_found(context: grpc.ServicerContext, uuid: str) -> None:
@@ -154,7 +154,7 @@ def registrations() -> tuple[list[Registration], list[str]]:
     """The region's services and their names (for health checking)."""
     registry = build_registry(settings.RELOCATE_SILO, Silo.REGION)
     own_name = settings.RELOCATE_REGION_NAME
-    relocation = EventImportingRelocationServicer(
+    relocation = RelocationServicer(
         registry,
         RegionImportChunk,
         settings.RELOCATE_SILO,

@@ -8,6 +8,7 @@ the save path (``region.events.relocation``), never by the generic batch writer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from django.db import models
@@ -16,6 +17,8 @@ from typing_extensions import override
 
 from region.models import Environment, Organization, Project
 from shared.backup.declarations import Collision, OnCollision, Relocation
+from shared.backup.orm.registry import RelocatableModel
+from shared.backup.orm.writer import BatchContext, BatchOutcome
 from shared.backup.scopes import RelocationScope
 
 # Adjacent models an event's save path gets or creates; the event model is imported after them
@@ -166,6 +169,20 @@ class Event(models.Model):
     @override
     def __str__(self) -> str:
         return f"{self.event_id} (project {self.project_id}, {self.day})"
+
+    @classmethod
+    def relocation_write_batch(
+        cls,
+        rm: RelocatableModel,
+        raw_records: Sequence[object],
+        min_ordinal: int,
+        ctx: BatchContext,
+    ) -> BatchOutcome:
+        """Imported events are replayed through the save path (``region.events.relocation``)."""
+        # The writer imports the event models, so it is imported when first called.
+        from region.events.relocation import write_event_batch  # noqa: PLC0415
+
+        return write_event_batch(rm, raw_records, min_ordinal, ctx)
 
 
 class EventStreamEntry(models.Model):

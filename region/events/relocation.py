@@ -1,42 +1,29 @@
-"""Importing ``sentry.event`` records by replaying them through the save path.
+"""Writing a batch of ``sentry.event`` records by replaying them through the save path.
 
 The generic batch writer would copy rows; events instead go through ``save_transaction_events``
 so their releases, environments and links are got or created, the (project, event id, day)
 dedupe holds against events already stored, and every imported event reaches the eventstream.
-The batch keeps the generic import's guarantees: it is written in one transaction together with
-its import chunk, a replayed batch returns the stored chunk, a dry run writes nothing, and every
-record is accounted for (written, or skipped with a finding when its project was not imported).
+This is the event model's ``relocation_write_batch``: ``do_import_batch`` calls it inside the
+batch's transaction, so the chunk ledger, replay, lost-race handling and dry-run rollback are the
+generic import's, and the records pass the same scope, filter and reference gates
+(``gate_records``) before they are replayed.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import orjson
-from django.db import IntegrityError, models, transaction
 
 from region.events.batch import EventJob, SavedEvent, UnknownProjectError, save_transaction_events
 from region.events.payload import InvalidEventError, normalize_event
-from shared.backup.chunks import ImportChunk
-from shared.backup.errors import (
-    DeserializationFailedError,
-    ImportUuidRequiredError,
-    InstanceInvalidError,
-    InvalidMinOrdinalError,
-    ScopeRequiredError,
-)
-from shared.backup.findings import Finding, FindingKind
+from shared.backup.errors import DeserializationFailedError, InstanceInvalidError
 from shared.backup.model_names import ModelName
-from shared.backup.orm.chunk_store import find_chunk, save_chunk
-from shared.backup.orm.importing import ImportBatchRequest
+from shared.backup.orm.records import DecodedRecord
+from shared.backup.orm.registry import RelocatableModel
+from shared.backup.orm.writer import BatchContext, BatchOutcome, gate_records
 from shared.backup.pk_map import ImportKind, PkMapping
 
-logger = logging.getLogger(__name__)
-
 EVENT = ModelName("sentry.event")
-PROJECT = ModelName("sentry.project")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,122 +35,52 @@ class _Replay:
     job: EventJob
 
 
-def do_import_event_batch(
-    chunk_model: type[models.Model], request: ImportBatchRequest
-) -> tuple[ImportChunk, bool]:
-    """Replay one batch of ``sentry.event`` records; a replayed batch returns its stored chunk."""
-    if request.min_ordinal < 1:
-        raise InvalidMinOrdinalError(EVENT, request.min_ordinal)
-    if request.scope is None:
-        raise ScopeRequiredError(EVENT)
-    uuid = request.flags.import_uuid
-    if not uuid:
-        raise ImportUuidRequiredError(EVENT)
-    stored = find_chunk(chunk_model, uuid, EVENT, request.min_ordinal)
-    if stored is not None:
-        logger.info("events.import_batch.already_imported", extra={"model": EVENT})
-        return stored, True
-    records = _parse(request.records_json, request.min_ordinal)
-    replays, findings = _replays(records, request)
-    try:
-        return _write(chunk_model, request, len(records), replays, findings), False
-    except IntegrityError:
-        raced = find_chunk(chunk_model, uuid, EVENT, request.min_ordinal)
-        if raced is None:
-            raise
-        logger.info("events.import_batch.lost_import_race", extra={"model": EVENT})
-        return raced, True
+def write_event_batch(
+    rm: RelocatableModel, raw_records: Sequence[object], min_ordinal: int, ctx: BatchContext
+) -> BatchOutcome:
+    """Replay one batch of events; every record is written or skipped with a finding."""
+    outcome = BatchOutcome()
+    records = gate_records(rm, _decoded(raw_records, min_ordinal), ctx, outcome)
+    replays = [_replay(record) for record in records]
+    saved = _save(replays)
+    outcome.mapped.update(_mapped(replays, saved))
+    return outcome
 
 
-def _write(
-    chunk_model: type[models.Model],
-    request: ImportBatchRequest,
-    count: int,
-    replays: list[_Replay],
-    findings: list[Finding],
-) -> ImportChunk:
-    """Save the events and the chunk row in one transaction (rolled back in a dry run)."""
-    with transaction.atomic(using=chunk_model._default_manager.db):
-        saved = _save(replays)
-        mapped = _mapped(replays, saved)
-        chunk = ImportChunk(
-            import_uuid=request.flags.import_uuid,
-            model=EVENT,
-            min_ordinal=request.min_ordinal,
-            max_ordinal=request.min_ordinal + count - 1,
-            mapped=dict(sorted(mapped.items())),
-            findings=tuple(findings),
-            min_source_pk=min(mapped, default=None),
-            max_source_pk=max(mapped, default=None),
-            min_inserted_pk=min(
-                (m.new_pk for m in mapped.values() if m.kind is ImportKind.INSERTED), default=None
-            ),
-            max_inserted_pk=max(
-                (m.new_pk for m in mapped.values() if m.kind is ImportKind.INSERTED), default=None
-            ),
-        )
-        if request.flags.dry_run:
-            transaction.set_rollback(True)
-        else:
-            save_chunk(chunk_model, chunk)
-    return chunk
+def _decoded(raw_records: Sequence[object], min_ordinal: int) -> list[DecodedRecord]:
+    """Each record with its fields as exported; an event needs a pk, fields and a project pk.
 
-
-def _parse(records_json: bytes, min_ordinal: int) -> list[dict[str, Any]]:
-    """The batch's records; each must be a ``sentry.event`` record with a pk and fields."""
-    try:
-        raw = orjson.loads(records_json)
-    except orjson.JSONDecodeError as exc:
-        raise DeserializationFailedError(EVENT, f"batch is not valid JSON: {exc}") from None
-    if not isinstance(raw, list):
-        raise DeserializationFailedError(EVENT, "batch is not a JSON array")
-    for i, record in enumerate(raw):
+    The payload (``data``) is what an event is saved from, so the other columns are not decoded.
+    """
+    records = []
+    for i, record in enumerate(raw_records):
+        ordinal = min_ordinal + i
         if not (
             isinstance(record, dict)
             and isinstance(record.get("pk"), int)
             and isinstance(record.get("fields"), dict)
         ):
             raise DeserializationFailedError(
-                EVENT, "a record needs an integer pk and a fields object", min_ordinal + i
+                EVENT, "a record needs an integer pk and a fields object", ordinal
             )
-    return raw
-
-
-def _replays(
-    records: list[dict[str, Any]], request: ImportBatchRequest
-) -> tuple[list[_Replay], list[Finding]]:
-    """Each record's job (project remapped, payload validated), or a finding skipping it."""
-    replays: list[_Replay] = []
-    findings: list[Finding] = []
-    for i, record in enumerate(records):
-        ordinal, fields = request.min_ordinal + i, record["fields"]
-        old_project = fields.get("project")
-        if not isinstance(old_project, int):
+        fields = dict(record["fields"])
+        if not isinstance(fields.get("project"), int):
             raise InstanceInvalidError(
                 EVENT, ordinal, "must be a project pk", field="project", pk=record["pk"]
             )
-        project = request.pk_map.get_pk(PROJECT, old_project)
-        if project is None:
-            findings.append(
-                Finding(
-                    FindingKind.REFERENCE_NOT_IMPORTED,
-                    EVENT,
-                    ordinal,
-                    reason=f"{PROJECT} pk {old_project} was not imported, so this event was "
-                    "skipped",
-                    left_pk=record["pk"],
-                    field="project",
-                )
-            )
-            continue
-        try:
-            event = normalize_event(fields.get("data"))
-        except InvalidEventError as exc:
-            raise InstanceInvalidError(
-                EVENT, ordinal, exc.reason, field=f"data.{exc.field}", pk=record["pk"]
-            ) from None
-        replays.append(_Replay(ordinal, record["pk"], EventJob(project, event)))
-    return replays, findings
+        records.append(DecodedRecord(ordinal, record["pk"], fields))
+    return records
+
+
+def _replay(record: DecodedRecord) -> _Replay:
+    """The record's job: its (remapped) project and its validated payload."""
+    try:
+        event = normalize_event(record.values.get("data"))
+    except InvalidEventError as exc:
+        raise InstanceInvalidError(
+            EVENT, record.ordinal, exc.reason, field=f"data.{exc.field}", pk=record.old_pk
+        ) from None
+    return _Replay(record.ordinal, record.old_pk, EventJob(record.values["project"], event))
 
 
 def _save(replays: list[_Replay]) -> list[SavedEvent]:

@@ -9,44 +9,13 @@ from typing_extensions import override
 from region.events.batch import EventJob, UnknownProjectError, save_transaction_events
 from region.events.eventstream import read_eventstream
 from region.events.payload import InvalidEventError, normalize_event
-from region.events.relocation import EVENT, do_import_event_batch
+from region.events.relocation import EVENT
 from shared.backup.errors import InstanceInvalidError
-from shared.backup.orm.importing import ImportBatchRequest
-from shared.rpc import codecs
 from shared.rpc.gen.relocate.events.v1 import event_service_pb2 as pb
 from shared.rpc.gen.relocate.events.v1 import event_service_pb2_grpc as pb_grpc
-from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as relocation_pb
 from shared.silo.process import Registration
-from shared.silo.relocation_servicer import RelocationServicer
 
 SERVICE_NAME = "relocate.events.v1.EventService"
-
-
-class EventImportingRelocationServicer(RelocationServicer):
-    """RelocationService whose ``sentry.event`` batches replay through the save path."""
-
-    @override
-    def ImportByModel(
-        self, request: relocation_pb.ImportByModelRequest, context: grpc.ServicerContext
-    ) -> relocation_pb.ImportByModelResponse:
-        """Events are saved like new events; every other model is written as usual."""
-        if request.model.lower() != EVENT:
-            return super().ImportByModel(request, context)
-        chunk, replayed = do_import_event_batch(
-            self._chunk_model,
-            ImportBatchRequest(
-                model=EVENT,
-                scope=codecs.decode_operation_scope(request.scope),
-                flags=codecs.decode_import_flags(request.flags),
-                filters=[codecs.decode_filter(f) for f in request.filters],
-                pk_map=codecs.decode_pk_map(request.pk_map),
-                records_json=request.records_json,
-                min_ordinal=request.min_ordinal,
-            ),
-        )
-        return relocation_pb.ImportByModelResponse(
-            chunk=codecs.encode_import_chunk(chunk), replayed=replayed
-        )
 
 
 class EventServicer(pb_grpc.EventServiceServicer):

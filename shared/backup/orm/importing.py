@@ -1,4 +1,11 @@
-"""The import action shared by both silos: validation, idempotency ledger, one transaction."""
+"""The import action shared by both silos: validation, idempotency ledger, one transaction.
+
+Every model's batch goes through ``do_import_batch``; what a batch writes is the generic writer's
+(``write_batch``) unless the model declares its own as a classmethod
+``relocation_write_batch(rm, raw_records, min_ordinal, ctx) -> BatchOutcome`` (events replay
+through their save path). Such a writer runs inside the same transaction as the chunk row and
+must pass its records through ``writer.gate_records`` (scope, filters, references).
+"""
 
 from __future__ import annotations
 
@@ -101,7 +108,11 @@ def _write_chunk(
         if request.flags.dry_run and request.scope is OperationScope.GLOBAL:
             # The real run clears the silos first; plan the batch against empty tables.
             flush_tables(chunk_model._meta.app_label)
-        outcome = write_batch(rm, raw, request.min_ordinal, ctx)
+        write = getattr(rm.model, "relocation_write_batch", None)
+        if write is None:
+            outcome = write_batch(rm, raw, request.min_ordinal, ctx)
+        else:
+            outcome = write(rm, raw, request.min_ordinal, ctx)
         chunk = ImportChunk(
             import_uuid=request.flags.import_uuid,
             model=rm.descriptor.name,

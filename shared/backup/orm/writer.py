@@ -73,8 +73,7 @@ def write_batch(
     records = decode_records(rm.model, name, raw_records, min_ordinal)
     outcome = BatchOutcome()
     outcome.findings.extend(_unknown_field_findings(name, records))
-    records = _admitted(rm, records, ctx, outcome)
-    records = _remapped(rm, records, ctx, outcome)
+    records = gate_records(rm, records, ctx, outcome)
     records = _owned_by_unmerged(rm, records, outcome)
     records = _instances_in_scope(rm, records, ctx, outcome)
     normalize = getattr(rm.model, "relocation_normalize", None)
@@ -222,6 +221,15 @@ def _unknown_field_findings(model: str, records: list[DecodedRecord]) -> list[Fi
         )
         for name, count in sorted(counts.items())
     ]
+
+
+def gate_records(
+    rm: RelocatableModel, records: list[DecodedRecord], ctx: BatchContext, outcome: BatchOutcome
+) -> list[DecodedRecord]:
+    """The records every model's batch lets through to its write: those in the run's scope and
+    filters, with their references translated through the pk map (the rest skipped, or their
+    reference nulled, with a finding each). Model-specific writers call it too."""
+    return _remapped(rm, _admitted(rm, records, ctx, outcome), ctx, outcome)
 
 
 def _admitted(

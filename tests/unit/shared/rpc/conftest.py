@@ -12,12 +12,13 @@ from shared.rpc.config import RpcServerConfig
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as pb
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc as pb_grpc
 from shared.rpc.server import build_server
+from tests.support.rpc_fakes import UnimplementedRelocationServicer
 
 SERVICE = "relocate.relocation.v1.RelocationService"
 GRACE_S = 1.0
 
 
-class TinyRelocationServicer(pb_grpc.RelocationServiceServicer):
+class TinyRelocationServicer(UnimplementedRelocationServicer):
     """ListModels answers an empty list, or raises ``self.error`` when one is set."""
 
     def __init__(self) -> None:
@@ -36,26 +37,6 @@ class TinyRelocationServicer(pb_grpc.RelocationServiceServicer):
         if self.error is not None:
             raise self.error
         return pb.ListModelsResponse(silo="region")
-
-    @override
-    def ImportByModel(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
-
-    @override
-    def ExportByModel(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
-
-    @override
-    def ClearModels(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
-
-    @override
-    def PlanUndo(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
-
-    @override
-    def UndoChunk(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
 
 
 StartServer = Callable[..., tuple[str, TinyRelocationServicer]]

@@ -34,6 +34,7 @@ from shared.rpc.retries import (
     is_idempotent,
 )
 from shared.rpc.server import build_server
+from tests.support.rpc_fakes import UnimplementedRelocationServicer
 
 SERVICE = "relocate.relocation.v1.RelocationService"
 SECRET = "s3cret"  # noqa: S105  (a test secret)
@@ -41,7 +42,7 @@ SECRET = "s3cret"  # noqa: S105  (a test secret)
 FAST = RetryPolicy(max_seconds=10.0, initial_backoff_s=0.01, max_backoff_s=0.05)
 
 
-class FlakyServicer(pb_grpc.RelocationServiceServicer):
+class FlakyServicer(UnimplementedRelocationServicer):
     """ListModels fails ``fail_times`` times with ``fail_code`` (or sleeps), then answers."""
 
     def __init__(self) -> None:
@@ -62,26 +63,6 @@ class FlakyServicer(pb_grpc.RelocationServiceServicer):
         if failing:
             context.abort(self.fail_code, f"failing with {self.fail_code.name}")
         return pb.ListModelsResponse(silo="region")
-
-    @override
-    def ImportByModel(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
-
-    @override
-    def ExportByModel(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
-
-    @override
-    def ClearModels(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
-
-    @override
-    def PlanUndo(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
-
-    @override
-    def UndoChunk(self, request, context):
-        context.abort(grpc.StatusCode.UNIMPLEMENTED, "not in this test")
 
 
 @pytest.fixture
