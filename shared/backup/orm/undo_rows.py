@@ -16,7 +16,8 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import orjson
-from django.db import models
+from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from shared.backup.orm.records import encode_value, export_columns
 from shared.backup.pk_map import ImportKind, PkMapping
@@ -63,8 +64,36 @@ def digest(record: dict[str, Any]) -> str:
 
 
 def row_digests(model: type[models.Model], wire_name: str, pks: Collection[int]) -> dict[str, str]:
-    """pk (as text) -> digest of the row now, for the rows of ``pks`` that exist."""
+    """pk (as text) -> digest of the row now, for the rows of ``pks`` that exist.
+
+    On PostgreSQL the database hashes each whole row (``row_to_json``) itself: a batch's digests
+    cost one query and no Python per row, where reading the rows back and hashing them here took
+    a third of a silo's import time. Elsewhere (SQLite) the rows are read and hashed here. Either
+    way a digest is only ever compared with one the same function took on the same database.
+    """
+    connection = connections[model._base_manager.db]
+    if connection.vendor == "postgresql":
+        return _database_digests(connection, model, pks)
     return {str(r["pk"]): digest(r) for r in snapshot_rows(model, wire_name, pks)}
+
+
+def _database_digests(
+    connection: BaseDatabaseWrapper, model: type[models.Model], pks: Collection[int]
+) -> dict[str, str]:
+    """The rows' digests, computed by PostgreSQL."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column or "id")
+    ordered = sorted(set(pks))
+    out: dict[str, str] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(ordered), LOOKUP_CHUNK):
+            cursor.execute(
+                f"SELECT t.{pk}, left(encode(sha256(convert_to(row_to_json(t)::text, 'UTF8')),"  # noqa: S608 - quoted names
+                f" 'hex'), 32) FROM {table} AS t WHERE t.{pk} = ANY(%s)",
+                [ordered[start : start + LOOKUP_CHUNK]],
+            )
+            out.update((str(row_pk), value) for row_pk, value in cursor.fetchall())
+    return out
 
 
 def refresh_digests(
