@@ -51,6 +51,14 @@ class FieldSchema:
     max_length: int | None = None
 
 
+# Models Sentry's graph references but never relocates: a reference to one cannot resolve (the
+# pk map never holds them), so a record whose non-null reference names one is skipped with a
+# finding and a nullable one is written as null. They are no dependency and no pre-flight target.
+UNRELOCATED_TARGETS: frozenset[ModelName] = frozenset(
+    {ModelName("sentry.group"), ModelName("sentry.alertruleactivations")}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class ForeignKey:
     """One reference from a record field to another model's primary key."""
@@ -91,7 +99,8 @@ class ModelDescriptor:
     @property
     def dependencies(self) -> frozenset[ModelName]:
         """Models that must be imported before this one (self-references excluded)."""
-        deps = {fk.target for fk in self.foreign_keys} | set(self.relocation_dependencies)
+        deps = {fk.target for fk in self.foreign_keys if fk.target not in UNRELOCATED_TARGETS}
+        deps |= set(self.relocation_dependencies)
         deps.discard(self.name)
         return frozenset(deps)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.backup.dependencies import DependencyGraph
+from shared.backup.descriptors import UNRELOCATED_TARGETS
 from shared.backup.errors import BrokenReferenceError
 from shared.backup.streaming import ExportContents
 
@@ -11,7 +12,9 @@ def check_references(contents: ExportContents, graph: DependencyGraph) -> None:
     """Raise BrokenReferenceError for the first dangling reference, before anything is written.
 
     References declared ``null_when_missing`` (an inviter who was not exported) are allowed to
-    dangle: the silo nulls them and reports a finding. Each check is one indexed query over the
+    dangle: the silo nulls them and reports a finding. References to models Sentry never
+    relocates (``UNRELOCATED_TARGETS``) cannot point into the export at all: the silo skips
+    their records (or nulls a nullable one) with a finding. Each check is one indexed query over the
     spool, so no set of every pk is held in memory.
     """
     for model in graph.sorted_models():
@@ -19,7 +22,7 @@ def check_references(contents: ExportContents, graph: DependencyGraph) -> None:
         if not records:
             continue
         for fk in graph.get(model).foreign_keys:
-            if fk.null_when_missing:
+            if fk.null_when_missing or fk.target in UNRELOCATED_TARGETS:
                 continue
             missing = records.missing_reference(fk.field, fk.target)
             if missing is not None:

@@ -1,0 +1,368 @@
+"""Region-silo metric alerting: Snuba queries and their subscriptions, alert rules with their
+projects, triggers, actions, activity and activation conditions, rule snoozes and activity,
+neglected rules, and notification actions (issue #13).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.utils import timezone
+from typing_extensions import override
+
+from region.models.core import Environment, Organization, Project, Rule, Team
+from shared.backup.declarations import Relocation
+from shared.backup.orm.fields import CrossSiloRef
+from shared.backup.scopes import RelocationScope
+
+
+class SnubaQuery(models.Model):
+    """(``sentry.snubaquery``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.snubaquery",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+        dependencies=("sentry.organization", "sentry.project"),
+    )
+
+    environment = models.ForeignKey(
+        Environment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    type = models.SmallIntegerField()
+    dataset = models.TextField()
+    query = models.TextField()
+    aggregate = models.TextField()
+    time_window = models.IntegerField()
+    resolution = models.IntegerField()
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sentry_snubaquery"
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.snubaquery {self.pk}"
+
+
+class QuerySubscription(models.Model):
+    """(``sentry.querysubscription``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.querysubscription",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    snuba_query = models.ForeignKey(
+        SnubaQuery, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    type = models.TextField()
+    status = models.SmallIntegerField(default=0)
+    subscription_id = models.TextField(null=True, blank=True, unique=True)
+    date_added = models.DateTimeField(default=timezone.now)
+    date_updated = models.DateTimeField(null=True, blank=True, default=timezone.now)
+    query_extra = models.TextField(null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        db_table = "sentry_querysubscription"
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.querysubscription {self.pk}"
+
+
+class NotificationAction(models.Model):
+    """(``sentry.notificationaction``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.notificationaction",
+        scopes=frozenset({RelocationScope.ORGANIZATION, RelocationScope.GLOBAL}),
+    )
+
+    integration_id = CrossSiloRef(to="sentry.integration", null=True, blank=True)
+    sentry_app_id = CrossSiloRef(to="sentry.sentryapp", null=True, blank=True)
+    type = models.SmallIntegerField()
+    target_type = models.SmallIntegerField()
+    target_identifier = models.TextField(null=True, blank=True)  # noqa: DJ001
+    target_display = models.TextField(null=True, blank=True)  # noqa: DJ001
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    trigger_type = models.SmallIntegerField()
+
+    class Meta:
+        db_table = "sentry_notificationaction"
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.notificationaction {self.pk}"
+
+
+class NeglectedRule(models.Model):
+    """(``sentry.neglectedrule``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.neglectedrule",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    disable_date = models.DateTimeField()
+    opted_out = models.BooleanField(default=False)
+    sent_initial_email_date = models.DateTimeField(null=True, blank=True)
+    sent_final_email_date = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "sentry_neglectedrule"
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.neglectedrule {self.pk}"
+
+
+class AlertRule(models.Model):
+    """(``sentry.alertrule``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.alertrule",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    snuba_query = models.OneToOneField(
+        SnubaQuery, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    user_id = CrossSiloRef(to="sentry.user", null=True, blank=True)
+    team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.TextField()
+    status = models.SmallIntegerField(default=0)
+    threshold_type = models.SmallIntegerField(null=True, blank=True)
+    resolve_threshold = models.FloatField(null=True, blank=True)
+    threshold_period = models.IntegerField()
+    comparison_delta = models.IntegerField(null=True, blank=True)
+    date_modified = models.DateTimeField(default=timezone.now)
+    date_added = models.DateTimeField(default=timezone.now)
+    monitor_type = models.IntegerField(default=0)
+    description = models.CharField(max_length=1000, null=True, blank=True)  # noqa: DJ001
+    detection_type = models.TextField(default="static")
+    sensitivity = models.TextField(null=True, blank=True)  # noqa: DJ001
+    seasonality = models.TextField(null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        db_table = "sentry_alertrule"
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.alertrule {self.pk}"
+
+
+class SnubaQueryEventType(models.Model):
+    """(``sentry.snubaqueryeventtype``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.snubaqueryeventtype",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    snuba_query = models.ForeignKey(SnubaQuery, on_delete=models.CASCADE, related_name="+")
+    type = models.SmallIntegerField()
+
+    class Meta:
+        db_table = "sentry_snubaqueryeventtype"
+        unique_together = (("snuba_query", "type"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.snubaqueryeventtype {self.pk}"
+
+
+class RuleSnooze(models.Model):
+    """(``sentry.rulesnooze``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.rulesnooze",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    user_id = CrossSiloRef(to="sentry.user", null=True, blank=True)
+    owner_id = CrossSiloRef(to="sentry.user", null=True, blank=True)
+    rule = models.OneToOneField(
+        Rule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    alert_rule = models.OneToOneField(
+        AlertRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    until = models.DateTimeField(null=True, blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sentry_rulesnooze"
+        unique_together = (("alert_rule", "user_id"), ("rule", "user_id"))
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.rulesnooze {self.pk}"
+
+
+class RuleActivity(models.Model):
+    """(``sentry.ruleactivity``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.ruleactivity",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="+")
+    user_id = CrossSiloRef(to="sentry.user", null=True, blank=True)
+    type = models.IntegerField()
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sentry_ruleactivity"
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.ruleactivity {self.pk}"
+
+
+class NotificationActionProject(models.Model):
+    """(``sentry.notificationactionproject``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.notificationactionproject",
+        scopes=frozenset({RelocationScope.ORGANIZATION, RelocationScope.GLOBAL}),
+    )
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    action = models.ForeignKey(NotificationAction, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        db_table = "sentry_notificationactionproject"
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.notificationactionproject {self.pk}"
+
+
+class AlertRuleTrigger(models.Model):
+    """(``sentry.alertruletrigger``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.alertruletrigger",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    alert_rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="+")
+    label = models.TextField()
+    threshold_type = models.SmallIntegerField(null=True, blank=True)
+    alert_threshold = models.FloatField()
+    resolve_threshold = models.FloatField(null=True, blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sentry_alertruletrigger"
+        unique_together = (("alert_rule", "label"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.alertruletrigger {self.pk}"
+
+
+class AlertRuleProjects(models.Model):
+    """(``sentry.alertruleprojects``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.alertruleprojects",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    alert_rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sentry_alertruleprojects"
+        unique_together = (("alert_rule", "project"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.alertruleprojects {self.pk}"
+
+
+class AlertRuleActivity(models.Model):
+    """(``sentry.alertruleactivity``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.alertruleactivity",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    alert_rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="+")
+    previous_alert_rule = models.ForeignKey(
+        AlertRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    user_id = CrossSiloRef(to="sentry.user", null=True, blank=True)
+    type = models.IntegerField()
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sentry_alertruleactivity"
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.alertruleactivity {self.pk}"
+
+
+class AlertRuleActivationCondition(models.Model):
+    """(``sentry.alertruleactivationcondition``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.alertruleactivationcondition",
+        scopes=frozenset({RelocationScope.ORGANIZATION}),
+    )
+
+    alert_rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="+")
+    label = models.TextField()
+    condition_type = models.SmallIntegerField(null=True, blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "sentry_alertruleactivationcondition"
+        unique_together = (("alert_rule", "label"),)
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.alertruleactivationcondition {self.pk}"
+
+
+class AlertRuleTriggerAction(models.Model):
+    """(``sentry.alertruletriggeraction``)."""
+
+    relocation: ClassVar[Relocation] = Relocation(
+        name="sentry.alertruletriggeraction",
+        scopes=frozenset({RelocationScope.GLOBAL}),
+    )
+
+    integration_id = CrossSiloRef(to="sentry.integration", null=True, blank=True)
+    sentry_app_id = CrossSiloRef(to="sentry.sentryapp", null=True, blank=True)
+    type = models.SmallIntegerField()
+    target_type = models.SmallIntegerField()
+    target_identifier = models.TextField(null=True, blank=True)  # noqa: DJ001
+    target_display = models.TextField(null=True, blank=True)  # noqa: DJ001
+    alert_rule_trigger = models.ForeignKey(
+        AlertRuleTrigger, on_delete=models.CASCADE, related_name="+"
+    )
+    date_added = models.DateTimeField(default=timezone.now)
+    sentry_app_config = models.JSONField(null=True, blank=True)
+    status = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        db_table = "sentry_alertruletriggeraction"
+
+    @override
+    def __str__(self) -> str:
+        return f"sentry.alertruletriggeraction {self.pk}"
