@@ -5,7 +5,8 @@ neglected rules, and notification actions (issue #13).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -95,6 +96,14 @@ class NotificationAction(models.Model):
     @override
     def __str__(self) -> str:
         return f"sentry.notificationaction {self.pk}"
+
+    @classmethod
+    def relocation_instance_scope(cls, values: Mapping[str, Any]) -> RelocationScope:
+        """An action through an integration or a Sentry app is Global (it needs those, which
+        only a Global relocation carries); one without either is Organization."""
+        if values.get("integration_id") is not None or values.get("sentry_app_id") is not None:
+            return RelocationScope.GLOBAL
+        return RelocationScope.ORGANIZATION
 
 
 class NeglectedRule(models.Model):
@@ -246,6 +255,19 @@ class NotificationActionProject(models.Model):
     @override
     def __str__(self) -> str:
         return f"sentry.notificationactionproject {self.pk}"
+
+    @classmethod
+    def relocation_instance_scope(cls, values: Mapping[str, Any]) -> RelocationScope:
+        """The scope of its action (``action`` holds the action's pk in this silo)."""
+        pk = values.get("action")
+        if not isinstance(pk, int):
+            return RelocationScope.ORGANIZATION
+        action = (
+            NotificationAction.objects.filter(pk=pk)
+            .values("integration_id", "sentry_app_id")
+            .first()
+        )
+        return NotificationAction.relocation_instance_scope(action or {})
 
 
 class AlertRuleTrigger(models.Model):

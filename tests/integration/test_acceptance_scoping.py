@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.backup.catalog import MODEL_SILOS, OPT_IN_MODELS
+from shared.backup.catalog import MODEL_SILOS
 from shared.backup.descriptors import Silo
 from tests.integration.acceptance import (
     CLI_SCOPES,
@@ -16,13 +16,13 @@ from tests.integration.acceptance import (
     of_model,
     reset,
 )
-from tests.support.instance import generate
+from tests.support.instance import INSTANCE_MODELS, generate
 
 pytestmark = pytest.mark.integration
 
 SOURCE = generate(users=4, orgs=2, seed=21)
-# The models SOURCE holds: all but the opt-in ones (events).
-CARRIED = set(MODEL_SILOS) - OPT_IN_MODELS
+# The models the generated instance holds (all we carry but events and the unexportable).
+CARRIED = set(INSTANCE_MODELS)
 
 
 @pytest.fixture(scope="module", params=list(CLI_SCOPES))

@@ -7,15 +7,14 @@ import json
 import pytest
 
 from region.cli.wiring import connect
-from shared.backup.catalog import MODEL_SILOS, OPT_IN_MODELS
 from shared.backup.scopes import OperationScope
 from tests.integration.conftest import endpoints, normalized, run_cli, write_export
-from tests.support.instance import generate
+from tests.support.instance import INSTANCE_MODELS, generate
 
 pytestmark = pytest.mark.integration
 
-# Every model an export writes by default (events are exported only with --include-events).
-CARRIED = set(MODEL_SILOS) - OPT_IN_MODELS
+# The models the generated instance holds (all we carry but events and the unexportable).
+CARRIED = set(INSTANCE_MODELS)
 
 
 def test_global_export_import_export_round_trip_is_lossless(silo_pair_factory, tmp_path):
