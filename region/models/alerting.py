@@ -13,7 +13,7 @@ from django.utils import timezone
 from typing_extensions import override
 
 from region.models.core import Environment, Organization, Project, Rule, Team
-from shared.backup.declarations import Relocation
+from shared.backup.declarations import RecordContext, Relocation
 from shared.backup.orm.fields import CrossSiloRef
 from shared.backup.scopes import RelocationScope
 
@@ -71,6 +71,14 @@ class QuerySubscription(models.Model):
     @override
     def __str__(self) -> str:
         return f"sentry.querysubscription {self.pk}"
+
+    @classmethod
+    def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
+        """An imported subscription is created anew, as Sentry does: waiting to be registered
+        with the query backend (status 1, creating), without the old registration's id and
+        extra query, updated now; only its creation date is kept."""
+        del ctx
+        values.update(status=1, subscription_id=None, query_extra=None, date_updated=timezone.now())
 
 
 class NotificationAction(models.Model):

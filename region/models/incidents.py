@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -12,7 +12,8 @@ from typing_extensions import override
 
 from region.models.alerting import AlertRule, AlertRuleTrigger, QuerySubscription
 from region.models.core import Organization
-from shared.backup.declarations import Relocation
+from region.models.defaults import uuid_text
+from shared.backup.declarations import RecordContext, Relocation
 from shared.backup.orm.fields import CrossSiloRef
 from shared.backup.scopes import RelocationScope
 
@@ -51,6 +52,13 @@ class Incident(models.Model):
     @override
     def __str__(self) -> str:
         return f"sentry.incident {self.pk}"
+
+    @classmethod
+    def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
+        """An imported incident that had a detection uuid gets a fresh one."""
+        del ctx
+        if values.get("detection_uuid") is not None:
+            values["detection_uuid"] = uuid_text()
 
 
 class TimeSeriesSnapshot(models.Model):
@@ -168,3 +176,10 @@ class IncidentActivity(models.Model):
     @override
     def __str__(self) -> str:
         return f"sentry.incidentactivity {self.pk}"
+
+    @classmethod
+    def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
+        """An imported activity that had a notification uuid gets a fresh one."""
+        del ctx
+        if values.get("notification_uuid") is not None:
+            values["notification_uuid"] = uuid_text()

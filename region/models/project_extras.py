@@ -6,7 +6,7 @@ counter, repositories, project redirects, ownership, integrations, bookmarks and
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils import timezone
@@ -14,7 +14,7 @@ from typing_extensions import override
 
 from region.models.core import Organization, OrganizationMember, Project, Team
 from region.models.defaults import token_hex, uuid_hex, uuid_text
-from shared.backup.declarations import Relocation
+from shared.backup.declarations import RecordContext, Relocation
 from shared.backup.orm.fields import CrossSiloRef
 from shared.backup.scopes import RelocationScope
 
@@ -150,6 +150,12 @@ class Monitor(models.Model):
     @override
     def __str__(self) -> str:
         return f"sentry.monitor {self.pk}"
+
+    @classmethod
+    def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
+        """An imported monitor gets a fresh guid (check-ins address monitors by it)."""
+        del ctx
+        values["guid"] = uuid_text()
 
 
 class GroupSearchView(models.Model):

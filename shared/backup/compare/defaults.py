@@ -28,6 +28,7 @@ from shared.backup.compare.obfuscating import (
     HashObfuscatingComparator,
     SecretHexComparator,
     UserPasswordObfuscatingComparator,
+    UUID4Comparator,
 )
 from shared.backup.descriptors import ModelDescriptor
 
@@ -73,6 +74,19 @@ DEFAULT_COMPARATORS: ComparatorMap = {
         EmailObfuscatingComparator("creator_label"),
     ),
     "sentry.sentryappinstallation": (DateUpdatedComparator("date_updated"),),
+    # Ids an import regenerates (Sentry's normalize hooks of these models).
+    "sentry.monitor": (UUID4Comparator("guid"),),
+    "sentry.incident": (UUID4Comparator("detection_uuid"),),
+    "sentry.incidentactivity": (UUID4Comparator("notification_uuid"),),
+    # An imported subscription is created anew and registered again with the query backend.
+    "sentry.querysubscription": (
+        DateUpdatedComparator("date_updated"),
+        IgnoredComparator("status", "subscription_id", "query_extra"),
+    ),
+    "sentry.servicehook": (HashObfuscatingComparator("secret"),),
+    "sentry.alertrule": (DateUpdatedComparator("date_modified"),),
+    "sentry.alertruletrigger": (DateUpdatedComparator("date_modified"),),
+    "sentry.incidenttrigger": (DateUpdatedComparator("date_modified"),),
 }
 
 

@@ -56,6 +56,10 @@ class ComparatorFindingKind(enum.StrEnum):
     SECRET_HEX_COMPARATOR = "SecretHexComparator"
     # A field SecretHexComparator checks is present on one side only.
     SECRET_HEX_COMPARATOR_EXISTENCE_CHECK = "SecretHexComparatorExistenceCheck"
+    # A regenerated id is not a well-formed UUID4 on one side.
+    UUID4_COMPARATOR = "UUID4Comparator"
+    # A field UUID4Comparator checks is present on one side only.
+    UUID4_COMPARATOR_EXISTENCE_CHECK = "UUID4ComparatorExistenceCheck"
     # Two lists hold different elements (order aside).
     UNORDERED_LIST_COMPARATOR = "UnorderedListComparator"
     # A field UnorderedListComparator checks is present on one side only.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from typing_extensions import override
@@ -92,6 +93,35 @@ class SecretHexComparator(Comparator):
             if not (isinstance(value, str) and self._pattern.match(value))
         ]
         return "; ".join(bad) or None
+
+
+class UUID4Comparator(Comparator):
+    """Both values are UUID4s, or both are null: an id the import regenerates (a monitor's guid,
+    an incident's detection uuid), so only its shape can be compared."""
+
+    kind = Kind.UUID4_COMPARATOR
+    existence_kind = Kind.UUID4_COMPARATOR_EXISTENCE_CHECK
+
+    @override
+    def compare_field(self, pair: InstancePair, name: str, left: Any, right: Any) -> str | None:
+        """Both sides are dashed or 32-hex UUID4s (either may be null only if both are)."""
+        if left is None and right is None:
+            return None
+        bad = [
+            f"the {side} value ({obfuscate_secret(str(value))}) of `{name}` is not a UUID4"
+            for side, value in (("left", left), ("right", right))
+            if not _is_uuid4(value)
+        ]
+        return "; ".join(bad) or None
+
+
+def _is_uuid4(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return uuid.UUID(value).version == 4
+    except ValueError:
+        return False
 
 
 class UserPasswordObfuscatingComparator(Comparator):

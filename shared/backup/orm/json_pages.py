@@ -3,8 +3,8 @@
 Why: encoding every value of every row in Python (``encode_row`` then ``orjson.dumps``) cost the
 silos most of an export's time; the database writes the same records several times faster.
 The SQL mirrors ``encode_value`` field kind by field kind (flags as decimal strings, datetimes
-in UTC with milliseconds and ``Z``, dates, decimals and UUIDs as strings, JSON as stored, the
-rest as JSON scalars), and a test holds both paths to the same records.
+in UTC with milliseconds and ``Z``, dates, decimals and UUIDs as strings, whole floats with
+``.0``, JSON as stored, the rest as JSON scalars), and a test holds both paths to the same records.
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ def _expression(f: models.Field[Any, Any], column: str) -> str:
         return f"to_char({column}, 'YYYY-MM-DD')"
     if isinstance(f, models.DecimalField | models.UUIDField):
         return f"{column}::text"
+    if isinstance(f, models.FloatField):
+        # PostgreSQL writes a whole float as "100"; Python and Sentry's exports write "100.0".
+        return (
+            f"CASE WHEN {column}::text ~ '^-?[0-9]+$' THEN ({column}::text || '.0')::json"
+            f" ELSE to_json({column}) END"
+        )
     return column
 
 
