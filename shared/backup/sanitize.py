@@ -167,7 +167,8 @@ _RULES: tuple[tuple[Callable[[str], bool], Callable[[Sanitizer, str], str]], ...
 
 
 # Fields whose names say nothing of what they hold, by model: identities at a provider,
-# authorization codes, free text about an app and its author (as Sentry's sanitizers treat them).
+# authorization codes, free text about an app and its author, searches, repositories, redirects
+# and hook subscriptions (as Sentry's sanitizers treat them).
 _MODEL_RULES: dict[tuple[str, str], Callable[[Sanitizer, str], str]] = {
     ("sentry.authidentity", "ident"): Sanitizer.text,
     ("sentry.authprovider", "provider"): Sanitizer.text,
@@ -176,6 +177,12 @@ _MODEL_RULES: dict[tuple[str, str], Callable[[Sanitizer, str], str]] = {
     ("sentry.sentryapp", "creator_label"): Sanitizer.email,
     ("sentry.sentryapp", "overview"): Sanitizer.text,
     ("sentry.sentryappcomponent", "type"): Sanitizer.text,
+    ("sentry.recentsearch", "query"): Sanitizer.text,
+    ("sentry.repository", "external_id"): Sanitizer.text,
+    ("sentry.repository", "provider"): Sanitizer.text,
+    ("sentry.repository", "languages"): lambda _s, _v: "[]",
+    ("sentry.projectredirect", "redirect_slug"): Sanitizer.slug,
+    ("sentry.servicehook", "events"): lambda _s, _v: "[]",
 }
 
 

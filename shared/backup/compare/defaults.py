@@ -85,7 +85,6 @@ DEFAULT_COMPARATORS: ComparatorMap = {
     ),
     "sentry.servicehook": (HashObfuscatingComparator("secret"),),
     "sentry.alertrule": (DateUpdatedComparator("date_modified"),),
-    "sentry.alertruletrigger": (DateUpdatedComparator("date_modified"),),
     "sentry.incidenttrigger": (DateUpdatedComparator("date_modified"),),
 }
 

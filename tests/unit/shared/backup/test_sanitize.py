@@ -6,6 +6,7 @@ import datetime as dt
 import ipaddress
 import json
 import string
+import uuid
 from typing import Any
 
 from shared.backup.sanitize import sanitize_export
@@ -180,3 +181,52 @@ def test_fields_named_for_nothing_personal_are_sanitized_by_model() -> None:
     assert app["overview"] != "Routes issues."
     assert out["sentry.sentryappcomponent"]["type"] != "issue-link"
     assert out["sentry.integration"]["provider"] == "github"
+
+
+def test_searches_repositories_redirects_and_hooks_are_sanitized_as_sentry_does() -> None:
+    records = [
+        {"model": "sentry.recentsearch", "pk": 1, "fields": {"query": "assigned:alice"}},
+        {
+            "model": "sentry.repository",
+            "pk": 1,
+            "fields": {
+                "name": "acme/backend",
+                "url": "https://github.com/acme/backend",
+                "provider": "integrations:github",
+                "external_id": "123456",
+                "languages": "['python']",
+                "config": {"name": "acme/backend"},
+            },
+        },
+        {"model": "sentry.projectredirect", "pk": 1, "fields": {"redirect_slug": "old-web"}},
+        {
+            "model": "sentry.servicehook",
+            "pk": 1,
+            "fields": {
+                "guid": "a" * 32,
+                "secret": "b" * 64,
+                "events": "['event.alert']",
+                "url": "https://hooks.acme.com/sentry",
+            },
+        },
+        {"model": "sentry.monitor", "pk": 1, "fields": {"guid": str(uuid.UUID(int=7))}},
+    ]
+
+    out = {r["model"]: r["fields"] for r in sanitize_export(records)}
+
+    assert out["sentry.recentsearch"]["query"] != "assigned:alice"
+    repo = out["sentry.repository"]
+    assert repo["name"] != "acme/backend"
+    assert "acme" not in repo["url"]
+    assert repo["provider"] != "integrations:github"
+    assert repo["external_id"] != "123456"
+    assert repo["languages"] == "[]"
+    assert repo["config"] == {}
+    assert out["sentry.projectredirect"]["redirect_slug"] != "old-web"
+    hook = out["sentry.servicehook"]
+    assert hook["guid"] != "a" * 32
+    assert len(hook["guid"]) == 32
+    assert hook["secret"] != "b" * 64
+    assert hook["events"] == "[]"
+    assert "acme" not in hook["url"]
+    assert out["sentry.monitor"]["guid"] != str(uuid.UUID(int=7))
