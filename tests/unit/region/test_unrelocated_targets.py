@@ -1,0 +1,97 @@
+"""References to models Sentry never relocates (``UNRELOCATED_TARGETS``): a workflow's status per
+issue group names a ``sentry.group``, an incident may name an ``sentry.alertruleactivations``."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+
+from region.models import AlertRule, Incident, Organization, RegionImportChunk, Workflow
+from shared.backup.descriptors import UNRELOCATED_TARGETS, Silo
+from shared.backup.findings import FindingKind
+from shared.backup.flags import ImportFlags
+from shared.backup.model_names import ModelName
+from shared.backup.orm.importing import ImportBatchRequest, do_import_batch
+from shared.backup.orm.registry import build_registry
+from shared.backup.pk_map import ImportKind, PkMapping, PrimaryKeyMap
+from shared.backup.scopes import OperationScope
+
+REGISTRY = build_registry("region", Silo.REGION)
+WHEN = "2024-03-01T12:00:00.000Z"
+
+
+def _import(model: str, records: list[dict], pk_map: PrimaryKeyMap):
+    return do_import_batch(
+        REGISTRY,
+        RegionImportChunk,
+        ImportBatchRequest(
+            model=model,
+            scope=OperationScope.GLOBAL,
+            flags=ImportFlags(import_uuid=uuid.uuid4().hex),
+            filters=[],
+            pk_map=pk_map,
+            records_json=orjson.dumps(records),
+            min_ordinal=1,
+        ),
+    )
+
+
+def _organization() -> Organization:
+    slug = f"org-{uuid.uuid4().hex[:10]}"
+    return Organization.objects.create(name=slug, slug=slug)
+
+
+def test_unrelocated_targets_are_no_dependency_of_the_models_naming_them():
+    status = REGISTRY.get("workflow_engine.workflowgroupstatus").descriptor
+    incident = REGISTRY.get("sentry.incident").descriptor
+    assert ModelName("sentry.group") in {fk.target for fk in status.foreign_keys}
+    assert not status.dependencies & UNRELOCATED_TARGETS
+    assert not incident.dependencies & UNRELOCATED_TARGETS
+
+
+def test_a_record_whose_non_null_reference_names_an_unrelocated_model_is_skipped(db):
+    org = _organization()
+    workflow = Workflow.objects.create(name="w", organization=org)
+    pk_map = PrimaryKeyMap()
+    pk_map.insert(
+        ModelName("workflow_engine.workflow"), 7, PkMapping(workflow.pk, ImportKind.INSERTED)
+    )
+    record = {
+        "model": "workflow_engine.workflowgroupstatus",
+        "pk": 1,
+        "fields": {"workflow": 7, "group": 42, "status": 0, "date_added": WHEN},
+    }
+
+    chunk, _ = _import("workflow_engine.workflowgroupstatus", [record], pk_map)
+
+    assert chunk.mapped == {}
+    assert [(f.kind, f.field) for f in chunk.findings] == [
+        (FindingKind.REFERENCE_NOT_IMPORTED, "group")
+    ]
+
+
+def test_a_nullable_reference_to_an_unrelocated_model_is_written_as_null(db):
+    org = _organization()
+    rule = AlertRule.objects.create(organization=org, name="spike", threshold_period=1)
+    pk_map = PrimaryKeyMap()
+    pk_map.insert(ModelName("sentry.organization"), 3, PkMapping(org.pk, ImportKind.INSERTED))
+    pk_map.insert(ModelName("sentry.alertrule"), 5, PkMapping(rule.pk, ImportKind.INSERTED))
+    record = {
+        "model": "sentry.incident",
+        "pk": 1,
+        "fields": {
+            "organization": 3,
+            "alert_rule": 5,
+            "identifier": 1,
+            "type": 2,
+            "title": "spike",
+            "activation": 9,
+        },
+    }
+
+    chunk, _ = _import("sentry.incident", [record], pk_map)
+
+    assert [f.kind for f in chunk.findings] == [FindingKind.REFERENCE_NULLED]
+    incident = Incident.objects.get(pk=chunk.mapped[1].new_pk)
+    assert incident.activation is None
