@@ -104,6 +104,12 @@ class Reason(enum.StrEnum):
     CONFIGURATION = "CONFIGURATION"
     # The call's HMAC signature is missing, stale or signed with an unknown secret.
     RPC_SIGNATURE_INVALID = "RPC_SIGNATURE_INVALID"
+    # The call is signed in a format this silo no longer accepts (v1: method and time only).
+    RPC_SIGNATURE_OUTDATED = "RPC_SIGNATURE_OUTDATED"
+    # The call's nonce was accepted before: a captured call sent again.
+    RPC_SIGNATURE_REPLAYED = "RPC_SIGNATURE_REPLAYED"
+    # More signed calls inside the signature window than the silo remembers nonces for.
+    RPC_NONCE_CACHE_FULL = "RPC_NONCE_CACHE_FULL"
     # An unexpected server failure; details are only in the server log, under the request id.
     INTERNAL = "INTERNAL"
 

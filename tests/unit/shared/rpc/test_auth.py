@@ -12,7 +12,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from shared.backup.errors import UnknownModelError
 from shared.rpc import auth
-from shared.rpc.auth import SigningInterceptor, sign, verify
+from shared.rpc.auth import SigningInterceptor, sign
 from shared.rpc.channels import make_channel
 from shared.rpc.clients import RelocationClient, set_pre_call_check, wait_for_health
 from shared.rpc.config import RpcClientConfig, RpcServerConfig
@@ -150,12 +150,35 @@ def test_bind_failure_raises(start_server):
         build_server(RpcServerConfig(bind=target, secrets=("s3cret",)), [], [])
 
 
-def test_signature_is_bound_to_the_method():
+BODY = auth.body_digest(pb.ListModelsRequest())
+NONCE = "ab" * 16
+
+
+def _verifies(value, *, method=LIST_MODELS, body=BODY, now=None) -> bool:
+    try:
+        auth.verify(("s3cret",), method, value, body, now=time.time() if now is None else now)
+    except auth.SignatureRefused:
+        return False
+    return True
+
+
+def test_signature_is_bound_to_the_method_and_the_request():
     now = int(time.time())
-    value = sign("s3cret", LIST_MODELS, now)
-    assert verify(("s3cret",), LIST_MODELS, value, now=now)
+    value = sign("s3cret", LIST_MODELS, now, NONCE, BODY)
+    assert _verifies(value, now=now)
     other = "/relocate.relocation.v1.RelocationService/ExportByModel"
-    assert not verify(("s3cret",), other, value, now=now)
+    assert not _verifies(value, method=other, now=now)
+    swapped = auth.body_digest(pb.ExportByModelRequest(model="sentry.user"))
+    assert not _verifies(value, body=swapped, now=now)
+
+
+def test_a_first_format_signature_is_refused_as_outdated():
+    now = int(time.time())
+    digest = sign("s3cret", LIST_MODELS, now, NONCE, BODY).rsplit(":", 1)[1]
+    with pytest.raises(auth.SignatureRefused) as caught:
+        auth.verify(("s3cret",), LIST_MODELS, f"v1:{now}:{digest}", BODY, now=now)
+    assert caught.value.reason is Reason.RPC_SIGNATURE_OUTDATED
+    assert "upgrade the client" in caught.value.message
 
 
 @pytest.mark.parametrize(
@@ -163,39 +186,57 @@ def test_signature_is_bound_to_the_method():
     [
         None,
         "",
-        "v1",
-        "v2:{ts}:{digest}",
-        "v1:abc:{digest}",
-        "v1:-{ts}:{digest}",
-        "v1:{ts}:",
-        "v1:{ts}:{digest}x",
-        "v1:{ts}:é{digest}",
+        "v2",
+        "v3:{ts}:{nonce}:{digest}",
+        "v2:abc:{nonce}:{digest}",
+        "v2:-{ts}:{nonce}:{digest}",
+        "v2:{ts}:{nonce}:",
+        "v2:{ts}::{digest}",
+        "v2:{ts}:XYZ:{digest}",
+        "v2:{ts}:{nonce}:{digest}x",
+        "v2:{ts}:{nonce}:é{digest}",
+        "v2:{ts}:{nonce}:{digest}:extra",
         b"\xff\xfe",
     ],
 )
 def test_malformed_signatures_are_rejected(value):
     now = int(time.time())
-    digest = sign("s3cret", LIST_MODELS, now).rsplit(":", 1)[1]
+    digest = sign("s3cret", LIST_MODELS, now, NONCE, BODY).rsplit(":", 1)[1]
     if isinstance(value, str):
-        value = value.format(ts=now, digest=digest)
-    assert not verify(("s3cret",), LIST_MODELS, value, now=now)
+        value = value.format(ts=now, nonce=NONCE, digest=digest)
+    assert not _verifies(value, now=now)
+
+
+def test_signature_verifies_within_the_skew_window_only():
+    signed_at = int(time.time())
+    value = sign("s3cret", LIST_MODELS, signed_at, NONCE, BODY)
+    assert _verifies(value, now=signed_at + auth.MAX_CLOCK_SKEW_S)
+    assert not _verifies(value, now=signed_at + auth.MAX_CLOCK_SKEW_S + 1)
+    assert not _verifies(value, now=signed_at - auth.MAX_CLOCK_SKEW_S - 1)
+
+
+def test_a_nonce_is_accepted_once_while_its_signature_is_valid():
+    cache = auth.NonceCache(window_s=300)
+    now = 1_000_000.0
+    assert cache.claim(NONCE, int(now), now) is None
+    assert cache.claim(NONCE, int(now), now + 299) is Reason.RPC_SIGNATURE_REPLAYED
+    # Once the signature can no longer verify, the nonce is forgotten.
+    assert cache.claim("cd" * 16, int(now), now + 302) is None
+    assert len(cache) == 1
+
+
+def test_the_nonce_cache_is_bounded():
+    cache = auth.NonceCache(window_s=300, max_entries=3)
+    now = 1_000_000.0
+    for i in range(3):
+        assert cache.claim(f"{i:032x}", int(now), now) is None
+    assert cache.claim(f"{9:032x}", int(now), now) is Reason.RPC_NONCE_CACHE_FULL
+    assert cache.claim(f"{9:032x}", int(now), now + 400) is None
 
 
 def test_empty_secret_is_refused():
     with pytest.raises(ValueError, match="empty"):
         auth.SignatureVerifier(("ok", ""))
-
-
-def test_signature_replays_within_the_skew_window_only():
-    """The signature binds method and time, not the request: a copy is valid for ±300 s.
-
-    What makes a replayed ImportByModel harmless is the chunk ledger (see docs/security.md).
-    """
-    signed_at = int(time.time())
-    value = sign("s3cret", LIST_MODELS, signed_at)
-    assert verify(("s3cret",), LIST_MODELS, value, now=signed_at + auth.MAX_CLOCK_SKEW_S)
-    assert not verify(("s3cret",), LIST_MODELS, value, now=signed_at + auth.MAX_CLOCK_SKEW_S + 1)
-    assert not verify(("s3cret",), LIST_MODELS, value, now=signed_at - auth.MAX_CLOCK_SKEW_S - 1)
 
 
 def test_server_log_at_debug_never_contains_the_secrets(start_server, open_channel, caplog):
