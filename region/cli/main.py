@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from region.certificates import DEV_NAMES, write_dev_certificates
 from region.cli import dev
 from region.cli.backup import backup_group
 from region.cli.events import events_group
@@ -199,6 +200,36 @@ def dev_down(data_dir: Path | None) -> None:
         click.echo("Stopped the silos.")
     else:
         click.echo(f"No silos recorded in {directory}.")
+
+
+@dev_group.command(name="certs")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--name",
+    "names",
+    multiple=True,
+    metavar="NAME",
+    help="A certificate to issue (repeatable; default: control, region-us, region-de, client).",
+)
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True)
+def dev_certs(directory: Path, names: tuple[str, ...], days: int) -> None:
+    """Write a CA and a certificate per silo and client for mutual TLS.
+
+    Each certificate serves and calls as its name (and as localhost / 127.0.0.1). A process
+    finds its files with RELOCATE_TLS_DIR=DIRECTORY and RELOCATE_TLS_NAME=NAME; the
+    docker-compose topology needs only RELOCATE_TLS_DIR.
+
+    \b
+    Example:
+      relocate dev certs ./certs
+      RELOCATE_TLS_DIR=/certs RELOCATE_RPC_SECRETS=$(openssl rand -hex 32) docker-compose up -d
+    """
+    if directory.exists() and any(directory.iterdir()):
+        raise click.ClickException(f"{directory} is not empty; choose a new directory")
+    written = write_dev_certificates(directory, names or DEV_NAMES, days=days)
+    click.echo(
+        f"Wrote {len(written)} file(s) to {directory}: " + ", ".join(p.name for p in written)
+    )
 
 
 if __name__ == "__main__":

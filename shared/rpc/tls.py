@@ -28,6 +28,10 @@ TLS_CERT_ENV: Final = "RELOCATE_TLS_CERT"
 TLS_KEY_ENV: Final = "RELOCATE_TLS_KEY"
 TLS_CA_ENV: Final = "RELOCATE_TLS_CA"
 TLS_SERVER_NAME_ENV: Final = "RELOCATE_TLS_SERVER_NAME"
+# One variable for a whole topology: a directory ``relocate dev certs`` wrote (``ca.pem``,
+# ``<name>.pem``, ``<name>.key``), each process reading the certificate of its RELOCATE_TLS_NAME.
+TLS_DIR_ENV: Final = "RELOCATE_TLS_DIR"
+TLS_NAME_ENV: Final = "RELOCATE_TLS_NAME"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +70,25 @@ def tls_config(
     return TlsConfig(cert=Path(cert), key=Path(key), ca=Path(ca), server_name=server_name or None)
 
 
-def tls_from_env(env: Mapping[str, str]) -> TlsConfig | None:
+def tls_paths_from_env(
+    env: Mapping[str, str], default_name: str
+) -> tuple[str | None, str | None, str | None]:
+    """The certificate, key and CA paths ``env`` names: RELOCATE_TLS_CERT, _KEY and _CA, or, when
+    none of them is set, those of RELOCATE_TLS_NAME (default ``default_name``) in
+    RELOCATE_TLS_DIR."""
+    given = (env.get(TLS_CERT_ENV), env.get(TLS_KEY_ENV), env.get(TLS_CA_ENV))
+    directory = env.get(TLS_DIR_ENV)
+    if any(given) or not directory:
+        return given
+    name = env.get(TLS_NAME_ENV) or default_name
+    base = Path(directory)
+    return str(base / f"{name}.pem"), str(base / f"{name}.key"), str(base / "ca.pem")
+
+
+def tls_from_env(env: Mapping[str, str], default_name: str = "client") -> TlsConfig | None:
     """The TLS configuration in ``env`` (RELOCATE_TLS_*), or None when TLS is not configured."""
-    return tls_config(
-        env.get(TLS_CERT_ENV),
-        env.get(TLS_KEY_ENV),
-        env.get(TLS_CA_ENV),
-        server_name=env.get(TLS_SERVER_NAME_ENV),
-    )
+    cert, key, ca = tls_paths_from_env(env, default_name)
+    return tls_config(cert, key, ca, server_name=env.get(TLS_SERVER_NAME_ENV))
 
 
 def _read(path: Path, what: str) -> bytes:

@@ -23,8 +23,17 @@ from shared.backup.errors import ConfigurationError
 from shared.backup.redaction import install_redaction
 from shared.rpc.config import RpcServerConfig, max_message_bytes_from_env
 from shared.rpc.server import build_server, serve_until_signalled
-from shared.rpc.tls import TLS_CA_ENV, TLS_CERT_ENV, TLS_KEY_ENV, tls_config
+from shared.rpc.tls import (
+    TLS_CA_ENV,
+    TLS_CERT_ENV,
+    TLS_DIR_ENV,
+    TLS_KEY_ENV,
+    TLS_NAME_ENV,
+    tls_config,
+    tls_paths_from_env,
+)
 from shared.silo.django_support import DjangoConnectionInterceptor
+from shared.silo.exposure import exposure_problem, plaintext_warning
 
 logger = logging.getLogger(__name__)
 
@@ -47,16 +56,23 @@ def _parse(silo: str, argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-migrate", action="store_true", help="do not apply database migrations on start"
     )
-    for flag, env, what in (
-        ("--tls-cert", TLS_CERT_ENV, "PEM certificate of this server"),
-        ("--tls-key", TLS_KEY_ENV, "PEM private key of --tls-cert"),
-        ("--tls-ca", TLS_CA_ENV, "PEM CA that must have signed every client's certificate"),
+    defaults = tls_paths_from_env(os.environ, silo)
+    for flag, env, what, default in (
+        ("--tls-cert", TLS_CERT_ENV, "PEM certificate of this server", defaults[0]),
+        ("--tls-key", TLS_KEY_ENV, "PEM private key of --tls-cert", defaults[1]),
+        (
+            "--tls-ca",
+            TLS_CA_ENV,
+            "PEM CA that must have signed every client's certificate",
+            defaults[2],
+        ),
     ):
         parser.add_argument(
             flag,
             type=Path,
-            default=os.environ.get(env) or None,
-            help=f"mutual TLS: {what} (default ${env}; set all three or none)",
+            default=default,
+            help=f"mutual TLS: {what} (default ${env}, or the {TLS_NAME_ENV} files of "
+            f"${TLS_DIR_ENV}; set all three or none)",
         )
     return parser.parse_args(argv)
 
@@ -123,6 +139,9 @@ def run(
     registrations, names = servicers()
     try:
         cfg = _server_config(args, secrets)
+        problem = exposure_problem(cfg.bind, secrets)
+        if problem is not None:
+            raise ConfigurationError(problem)
         server, port = build_server(
             cfg, registrations, names, extra_interceptors=[DjangoConnectionInterceptor()]
         )
@@ -130,6 +149,10 @@ def run(
         print(f"{silo}: {exc}; refusing to serve", file=sys.stderr)
         return 2
     server.start()
+    warning = plaintext_warning(cfg.bind, tls=cfg.tls is not None)
+    if warning is not None:
+        logger.warning(warning)
+        print(f"{silo}: WARNING: {warning}", file=sys.stderr)
     if args.port_file is not None:
         tmp = args.port_file.with_suffix(".tmp")
         tmp.write_text(str(port))

@@ -22,6 +22,7 @@ from shared.rpc.channels import make_channel
 from shared.rpc.clients import RelocationClient, wait_for_health
 from shared.rpc.config import RpcClientConfig
 from shared.rpc.errors import Unauthenticated
+from shared.rpc.tls import tls_from_env
 from tests.integration.conftest import ROOT, PairFactory, SiloPair, run_cli, tls_env, write_export
 from tests.support.certificates import TlsSetup, make_tls_setup
 from tests.support.records import user, useremail
@@ -225,3 +226,108 @@ def test_serve_takes_tls_flags(tmp_path, certs):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _region_env(tmp_path: Path, secret: str, **extra: str) -> dict[str, str]:
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RELOCATE_")},
+        "RELOCATE_RPC_SECRETS": secret,
+        "RELOCATE_REGION_DATABASE_URL": f"sqlite:///{tmp_path / 'region.sqlite3'}",
+        "PYTHONPATH": str(ROOT),
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("secret", "says"),
+    [
+        ("change-me-dev-only-secret", "an example value from the documentation"),
+        ("short-but-not-an-example", "is 24 bytes"),
+    ],
+)
+def test_a_silo_reachable_from_other_hosts_refuses_a_weak_secret(tmp_path, secret, says):
+    proc = subprocess.run(
+        [sys.executable, "-m", "region.server", "--bind", "0.0.0.0:0", "--no-migrate"],
+        cwd=tmp_path,
+        env=_region_env(tmp_path, secret),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert says in proc.stderr
+    assert "refusing to serve" in proc.stderr
+    assert secret not in proc.stderr
+
+
+def _serve_until_port(
+    cmd: list[str], tmp_path: Path, env: dict[str, str]
+) -> tuple[subprocess.Popen[str], int]:
+    port_file = tmp_path / "silo.port"
+    proc = subprocess.Popen(
+        [*cmd, "--port-file", str(port_file)],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 90
+    while not port_file.exists():
+        assert proc.poll() is None, "the silo exited while starting"
+        assert time.monotonic() < deadline, "the silo did not start"
+        time.sleep(0.1)
+    return proc, int(port_file.read_text())
+
+
+def test_a_silo_serving_plaintext_to_other_hosts_warns_once_at_start(tmp_path):
+    strong = "x" * 40
+    proc, _ = _serve_until_port(
+        [sys.executable, "-m", "region.server", "--bind", "0.0.0.0:0", "--no-migrate"],
+        tmp_path,
+        _region_env(tmp_path, strong),
+    )
+    proc.terminate()
+    _, err = proc.communicate(timeout=30)
+    assert err.count("WARNING: serving without TLS on 0.0.0.0:0") == 1
+    assert "RELOCATE_TLS_DIR" in err
+
+
+def test_dev_certs_and_one_variable_give_mutual_tls_between_real_silos(tmp_path):
+    certs = tmp_path / "certs"
+    made = subprocess.run(
+        [
+            *(sys.executable, "-c", "from region.cli.main import cli; cli()"),
+            *("dev", "certs", str(certs), "--name", "control", "--name", "region"),
+            *("--name", "client"),
+        ],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert oct((certs / "control.key").stat().st_mode & 0o777) == "0o600"
+    factory = PairFactory(tmp_path / "pair")
+    try:
+        # Each silo finds its own certificate by its name (control, region) in the directory.
+        pair = factory(
+            server_env={"RELOCATE_TLS_DIR": str(certs)},
+            client_tls=tls_from_env({"RELOCATE_TLS_DIR": str(certs)}),
+        )
+        src = _users_export(tmp_path, "tls-dir-user", "pbkdf2_sha256$1$a$b=")
+        # The CLI takes the same one variable (its certificate is `client`).
+        proc = _relocate(
+            pair,
+            "import",
+            "users",
+            str(src),
+            "--no-prompt",
+            env={"RELOCATE_TLS_DIR": str(certs)},
+        )
+        assert proc.returncode == 0, proc.stderr
+        plaintext = _relocate(pair, "export", "users", str(tmp_path / "out.json"), env={})
+        assert plaintext.returncode != 0
+    finally:
+        factory.close()

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -64,14 +64,23 @@ def test_silo_health_checks_ask_the_grpc_health_service_for_serving():
     services = _services()
     for name in SILOS:
         test = services[name]["healthcheck"]["test"]
-        assert test[:3] == ["CMD", "python", "-c"], name
-        script = test[3]
-        ast.parse(script)  # valid Python
-        assert "127.0.0.1:50051" in script
-        assert "HealthStub" in script
-        assert "SERVING" in script
-        assert "sys.exit(" in script
-    assert importlib.util.find_spec("grpc_health.v1.health_pb2_grpc") is not None
+        assert test == ["CMD", "python", "-m", "shared.silo.healthcheck", "127.0.0.1:50051"], name
+    assert importlib.util.find_spec("shared.silo.healthcheck") is not None
+
+
+def test_no_service_has_a_default_secret_and_every_one_takes_the_tls_directory():
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert "change-me" not in text
+    for name, service in _services().items():
+        env = service.get("environment", {})
+        if "RELOCATE_RPC_SECRETS" in env:
+            # ${VAR:?message}: compose refuses to start without the variable.
+            assert re.fullmatch(r"\$\{RELOCATE_RPC_SECRETS:\?[^}]+\}", env["RELOCATE_RPC_SECRETS"])
+        if name.endswith("-db"):
+            continue
+        assert env["RELOCATE_TLS_DIR"] == "${RELOCATE_TLS_DIR:-}", name
+        assert env["RELOCATE_TLS_NAME"] == ("client" if name == "importer" else name), name
+        assert "./certs:/certs:ro" in service["volumes"], name
 
 
 def test_importer_is_a_one_shot_import_into_region_us():
@@ -88,7 +97,7 @@ def test_importer_is_a_one_shot_import_into_region_us():
     assert (
         env["RELOCATE_RPC_SECRETS"] == _services()["control"]["environment"]["RELOCATE_RPC_SECRETS"]
     )
-    assert importer["volumes"] == ["./examples:/data:ro"]
+    assert importer["volumes"] == ["./examples:/data:ro", "./certs:/certs:ro"]
     assert not [k for k in env if k.endswith("_DATABASE_URL")]
     for silo in ("control", "region-us"):
         assert importer["depends_on"][silo] == {"condition": "service_healthy"}
@@ -164,6 +173,7 @@ def test_compose_environment_names_are_the_ones_the_code_reads():
             ROOT / "control" / "settings.py",
             ROOT / "shared" / "silo" / "process.py",
             ROOT / "region" / "cli" / "settings.py",
+            ROOT / "shared" / "rpc" / "tls.py",
         ]
     )
     read = set(re.findall(r"RELOCATE_[A-Z_]+", code))
@@ -184,16 +194,25 @@ def test_the_image_the_services_build_exists_and_installs_the_project():
     assert "relocate = " in (ROOT / "pyproject.toml").read_text()  # the importer's entry point
 
 
-def test_docker_compose_accepts_the_file_when_it_is_installed():
+def test_docker_compose_accepts_the_file_with_a_secret_and_refuses_it_without():
     docker_compose = shutil.which("docker-compose")
     if docker_compose is None:
         pytest.skip("docker-compose is not installed (.ci/run installs it when it can)")
-    proc = subprocess.run(
-        [docker_compose, "-f", "docker-compose.yml", "config", "-q"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+
+    def config(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [docker_compose, "-f", "docker-compose.yml", "config", "-q"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=env,
+        )
+
+    base = {k: v for k, v in os.environ.items() if k != "RELOCATE_RPC_SECRETS"}
+    refused = config(base)
+    assert refused.returncode != 0
+    assert "RELOCATE_RPC_SECRETS" in refused.stderr
+    accepted = config({**base, "RELOCATE_RPC_SECRETS": "a" * 64})
+    assert accepted.returncode == 0, accepted.stderr
