@@ -183,7 +183,14 @@ def get_relocation(uuid: str) -> RecordValue | None:
     return _value(row) if row is not None else None
 
 
+# Records one ListRelocations call returns by default (limit 0) and at most.
+DEFAULT_RELOCATIONS_PAGE = 100
+MAX_RELOCATIONS_PAGE = 1000
+
+
 def list_relocations(limit: int = 0) -> list[RecordValue]:
-    """Import records, most recently created first (all of them when ``limit`` is 0)."""
+    """Import records, most recently created first: ``limit`` of them (0: the default page),
+    never more than MAX_RELOCATIONS_PAGE, so one call's answer stays bounded."""
+    wanted = min(limit if limit > 0 else DEFAULT_RELOCATIONS_PAGE, MAX_RELOCATIONS_PAGE)
     rows = RelocationRecord.objects.order_by("-date_added", "uuid")
-    return [_value(row) for row in (rows[:limit] if limit > 0 else rows)]
+    return [_value(row) for row in rows[:wanted]]

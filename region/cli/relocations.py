@@ -108,14 +108,21 @@ def relocations_group() -> None:
 @relocations_group.command(name="list")
 @_JSON
 @_REGION
-def list_command(as_json: bool, region: str | None) -> None:
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=100,
+    show_default=True,
+    help="Show at most this many imports.",
+)
+def list_command(as_json: bool, region: str | None, limit: int) -> None:
     """List imports, most recently started first."""
     printer = Printer(silent=False, no_prompt=True)
     with (
         reported(printer, None, "Listing relocations"),
         region_client(load_endpoints(region=region)) as client,
     ):
-        records = client.list_relocations()
+        records = client.list_relocations(limit=limit)
     if as_json:
         click.echo(json.dumps([record_json(r) for r in records], indent=2))
         return

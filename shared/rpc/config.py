@@ -47,6 +47,9 @@ class RpcServerConfig:
     """Shared HMAC secrets accepted from callers; the server refuses to start without one."""
     max_workers: int = 8
     """Threads serving calls concurrently."""
+    max_concurrent_rpcs: int = 32
+    """Calls accepted at once (running or queued for a thread); more are answered
+    RESOURCE_EXHAUSTED, which clients retry with backoff, instead of queueing without bound."""
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES
     """Largest message received or sent."""
     grace_s: float = 5.0

@@ -63,6 +63,7 @@ def build_server(
         ThreadPoolExecutor(max_workers=cfg.max_workers, thread_name_prefix="relocate-rpc"),
         interceptors=interceptors,
         options=server_options(cfg),
+        maximum_concurrent_rpcs=cfg.max_concurrent_rpcs,
     )
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -29,6 +29,7 @@ from shared.backup.errors import (
 )
 from shared.backup.filters import Filter
 from shared.backup.flags import ImportFlags
+from shared.backup.limits import MAX_BATCH_BYTES
 from shared.backup.orm.chunk_store import find_chunk, save_chunk
 from shared.backup.orm.clearing import flush_tables
 from shared.backup.orm.registry import RelocatableModel, SiloRegistry
@@ -131,7 +132,16 @@ def _write_chunk(
 
 
 def _parse_batch(name: str, records_json: bytes, min_ordinal: int) -> list[Any]:
-    """Parse the batch's JSON array and check every record is of the batch's model."""
+    """Parse the batch's JSON array and check every record is of the batch's model.
+
+    A batch over MAX_BATCH_BYTES is refused before it is parsed: the importer never sends one
+    (it halves batches to fit), and parsing JSON into objects takes many times its size.
+    """
+    if len(records_json) > MAX_BATCH_BYTES:
+        raise DeserializationFailedError(
+            name,
+            f"batch of {len(records_json)} bytes is larger than the limit of {MAX_BATCH_BYTES}",
+        )
     try:
         raw = orjson.loads(records_json)
     except orjson.JSONDecodeError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from region import actions as region_actions
 from region.actions import (
     do_start_relocation,
     do_update_relocation,
@@ -85,6 +86,18 @@ def test_list_is_most_recent_first_and_limited():
         _start(name)
     assert [r.uuid for r in list_relocations()] == ["c", "b", "a"]
     assert [r.uuid for r in list_relocations(2)] == ["c", "b"]
+
+
+def test_a_list_without_a_limit_is_the_default_page_and_no_list_exceeds_the_maximum(
+    monkeypatch,
+):
+    monkeypatch.setattr(region_actions, "DEFAULT_RELOCATIONS_PAGE", 2)
+    monkeypatch.setattr(region_actions, "MAX_RELOCATIONS_PAGE", 3)
+    for name in ("a", "b", "c", "d"):
+        _start(name)
+    assert [r.uuid for r in list_relocations(0)] == ["d", "c"]
+    assert [r.uuid for r in list_relocations(-5)] == ["d", "c"]
+    assert [r.uuid for r in list_relocations(10**6)] == ["d", "c", "b"]
 
 
 def test_clearing_the_region_keeps_the_records():

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from typing_extensions import override
 
 from shared.backup.errors import UnknownModelError
 from shared.rpc import auth
@@ -20,6 +22,7 @@ from shared.rpc.errors import InvalidArgument, Reason, Unauthenticated, from_grp
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as pb
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc as pb_grpc
 from shared.rpc.server import build_server
+from tests.support.rpc_fakes import UnimplementedRelocationServicer
 
 DEADLINE_S = 10.0
 LIST_MODELS = "/relocate.relocation.v1.RelocationService/ListModels"
@@ -254,3 +257,35 @@ def test_server_log_at_debug_never_contains_the_secrets(start_server, open_chann
         shown = f"{record.getMessage()} {vars(record)}"
         assert server_secret not in shown
         assert client_secret not in shown
+
+
+def test_calls_beyond_the_concurrency_limit_are_resource_exhausted(open_channel):
+    release = threading.Event()
+
+    class Slow(UnimplementedRelocationServicer):
+        @override
+        def ListModels(self, request, context):
+            release.wait(10)
+            return pb.ListModelsResponse(silo="region")
+
+    servicer = Slow()
+    cfg = RpcServerConfig(secrets=("s3cret",), max_workers=4, max_concurrent_rpcs=1)
+    server, port = build_server(
+        cfg, [lambda s: pb_grpc.add_RelocationServiceServicer_to_server(servicer, s)], []
+    )
+    server.start()
+    try:
+        channel = open_channel(
+            make_channel(RpcClientConfig(target=f"127.0.0.1:{port}", secrets=("s3cret",)))
+        )
+        stub = pb_grpc.RelocationServiceStub(channel)
+        first = stub.ListModels.future(pb.ListModelsRequest(), timeout=DEADLINE_S)
+        time.sleep(0.3)
+        with pytest.raises(grpc.RpcError) as caught:
+            stub.ListModels(pb.ListModelsRequest(), timeout=DEADLINE_S)
+        assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        release.set()
+        assert first.result().silo == "region"
+    finally:
+        release.set()
+        server.stop(1).wait(5)

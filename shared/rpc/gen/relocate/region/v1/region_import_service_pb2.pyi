@@ -317,7 +317,9 @@ class ListRelocationsRequest(_message.Message):
 
     LIMIT_FIELD_NUMBER: _builtins.int
     limit: _builtins.int
-    """At most this many records; 0 means every record."""
+    """At most this many records; 0 means the default page of 100. The region never returns
+    more than 1000.
+    """
     def __init__(
         self,
         *,

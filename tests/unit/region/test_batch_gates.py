@@ -1,16 +1,20 @@
-"""References to models Sentry never relocates (``UNRELOCATED_TARGETS``): a workflow's status per
-issue group names a ``sentry.group``, an incident may name an ``sentry.alertruleactivations``."""
+"""Server-side batch gates: the batch size limit, and references to models Sentry never
+relocates (``UNRELOCATED_TARGETS``): a workflow's status per issue group names a
+``sentry.group``, an incident may name a ``sentry.alertruleactivations``."""
 
 from __future__ import annotations
 
 import uuid
 
 import orjson
+import pytest
 
 from region.models import AlertRule, Incident, Organization, RegionImportChunk, Workflow
 from shared.backup.descriptors import UNRELOCATED_TARGETS, Silo
+from shared.backup.errors import DeserializationFailedError
 from shared.backup.findings import FindingKind
 from shared.backup.flags import ImportFlags
+from shared.backup.limits import MAX_BATCH_BYTES
 from shared.backup.model_names import ModelName
 from shared.backup.orm.importing import ImportBatchRequest, do_import_batch
 from shared.backup.orm.registry import build_registry
@@ -95,3 +99,29 @@ def test_a_nullable_reference_to_an_unrelocated_model_is_written_as_null(db):
     assert [f.kind for f in chunk.findings] == [FindingKind.REFERENCE_NULLED]
     incident = Incident.objects.get(pk=chunk.mapped[1].new_pk)
     assert incident.activation is None
+
+
+def test_a_batch_over_the_batch_limit_is_refused_before_it_is_parsed(db, monkeypatch):
+    parsed: list[bytes] = []
+
+    def loads(data: bytes) -> list[object]:
+        parsed.append(data)
+        return []
+
+    monkeypatch.setattr(orjson, "loads", loads)
+    huge = b"[" + b" " * (MAX_BATCH_BYTES + 1) + b"]"
+    with pytest.raises(DeserializationFailedError, match="larger than the limit of"):
+        do_import_batch(
+            REGISTRY,
+            RegionImportChunk,
+            ImportBatchRequest(
+                model="sentry.option",
+                scope=OperationScope.GLOBAL,
+                flags=ImportFlags(import_uuid=uuid.uuid4().hex),
+                filters=[],
+                pk_map=PrimaryKeyMap(),
+                records_json=huge,
+                min_ordinal=1,
+            ),
+        )
+    assert parsed == []
