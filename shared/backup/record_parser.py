@@ -173,6 +173,7 @@ class _Builder:
         if len(value) > MAX_STRING_CHARS:
             raise self.error(_too_long(value, "an object key"), value)
         self.size += len(value)
+        self._check_size(value)
         self.pending = value
 
     def start_map(self, _value: None) -> None:
@@ -192,6 +193,7 @@ class _Builder:
             self.size = 0
         self.stack.append(container)
         self.size += _TOKEN_BYTES
+        self._check_size(self.pending)
         if len(self.stack) > MAX_NESTING_DEPTH:
             raise self.error(f"nested deeper than {MAX_NESTING_DEPTH} levels", self.pending)
 
@@ -213,10 +215,15 @@ class _Builder:
         if not self.stack:
             self.index += 1
             return (value,)
-        if self.size > MAX_RECORD_BYTES:
-            raise self.error(f"the record is larger than {MAX_RECORD_BYTES} bytes", self.pending)
+        self._check_size(self.pending)
         _attach(self.stack[-1], self.pending, value)
         return None
+
+    def _check_size(self, key: str) -> None:
+        """Refuse the record once its keys, values and containers add up to more than the
+        limit (counted as they arrive, so a record of many keys or empty containers is too)."""
+        if self.size > MAX_RECORD_BYTES:
+            raise self.error(f"the record is larger than {MAX_RECORD_BYTES} bytes", key)
 
     def error(self, reason: str, key: str) -> MalformedInputError:
         """An error for the element being built, naming its model, pk and the value's path."""

@@ -116,6 +116,18 @@ def test_a_record_larger_than_the_limit_is_refused_at_the_value_that_crosses_it(
     assert len(records(json.dumps([record([part])]).encode())) == 1
 
 
+@pytest.mark.parametrize("value", ["{}", "[]"])
+def test_a_record_of_many_keys_with_empty_containers_is_refused(value: str) -> None:
+    """Keys and empty containers count towards the limit, not only scalars."""
+    keys = ",".join(f'"k{i}": {value}' for i in range(MAX_RECORD_BYTES // 8))
+    data = f'[{{"model": "sentry.user", "pk": 3, "fields": {{{keys}}}}}]'.encode()
+
+    error = failure(data)
+
+    assert f"the record is larger than {MAX_RECORD_BYTES} bytes" in error.message
+    assert "sentry.user pk 3" in error.message
+
+
 def test_a_key_repeated_in_one_object_is_refused_naming_it() -> None:
     data = b'[{"model": "sentry.user", "pk": 3, "fields": {"a": 1, "b": {"c": 1, "c": 2}}}]'
 
