@@ -123,13 +123,20 @@ def is_tarball(head: bytes) -> bool:
 def read_members(tarball: bytes) -> dict[str, bytes]:
     """The three members, by name; any other, missing, duplicated or irregular one is an error.
 
-    Nothing is extracted to disk, so a member named ``../x`` is only ever an unknown member.
+    Nothing is extracted to disk, so a member named ``../x`` is only ever an unknown member. Only
+    plain regular members are read: a sparse one would expand holes on read (a few kilobytes
+    growing to any size), and no member may declare more bytes than the tarball holds.
     """
     found: dict[str, bytes] = {}
     try:
         with tarfile.open(fileobj=io.BytesIO(tarball), mode="r:") as tar:
             for info in tar:
                 _check_member(info, found)
+                if info.size > len(tarball):
+                    raise DecryptionError(
+                        f"tarball member {info.name!r} declares {info.size} bytes, more than "
+                        f"the tarball's {len(tarball)}"
+                    )
                 data = tar.extractfile(info)
                 if data is None:
                     raise DecryptionError(f"tarball member {info.name!r} is not a regular file")
@@ -149,7 +156,9 @@ def _check_member(info: tarfile.TarInfo, found: dict[str, bytes]) -> None:
         raise DecryptionError(f"unknown tarball entity {info.name!r}")
     if info.name in found:
         raise DecryptionError(f"tarball holds {info.name!r} twice")
-    if not info.isfile():
+    if info.issparse():
+        raise DecryptionError(f"tarball member {info.name!r} is a sparse file")
+    if info.type not in (tarfile.REGTYPE, tarfile.AREGTYPE):
         raise DecryptionError(f"tarball member {info.name!r} is not a regular file")
     if info.name != EXPORT_MEMBER and info.size > _SMALL_MEMBER_LIMIT:
         raise DecryptionError(f"tarball member {info.name!r} is implausibly large")

@@ -129,3 +129,24 @@ def test_stream_detects_truncation_reordering_and_a_wrong_key():
         DecryptingReader(io.BytesIO(swapped), LocalDecryptor(PRIVATE)).read()
     with pytest.raises(DecryptionError, match="does not match"):
         DecryptingReader(io.BytesIO(blob), LocalDecryptor(OTHER_PRIVATE))
+
+
+def test_a_sparse_member_is_refused_before_it_is_read():
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as tar:
+        info = tarfile.TarInfo("export.json")
+        info.type = tarfile.GNUTYPE_SPARSE
+        info.size = 0
+        tar.addfile(info, io.BytesIO(b""))
+    with pytest.raises(DecryptionError, match="is a sparse file"):
+        read_members(out.getvalue())
+
+
+def test_a_member_declaring_more_bytes_than_the_tarball_holds_is_refused():
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        info = tarfile.TarInfo("export.json")
+        info.size = 5000
+        tar.addfile(info, io.BytesIO(b"x" * 5000))
+    with pytest.raises(DecryptionError, match="declares 5000 bytes, more than the tarball's 2048"):
+        read_members(out.getvalue()[:2048])
