@@ -19,9 +19,33 @@ from typing_extensions import override
 
 MASK: Final = "********"
 
-# Name fragments and exact names of fields holding secrets (as in shared/backup/sanitize.py).
-_SECRET_PARTS: Final = ("password", "token", "secret", "hash", "_key", "key_", "nonce")
+# Name fragments and exact names of fields holding secrets (``backup sanitize`` uses them too).
+_SECRET_PARTS: Final = (
+    "password",
+    "token",
+    "secret",
+    "hash",
+    "_key",
+    "key_",
+    "nonce",
+    "client_id",
+    "relay_id",
+)
 _EXACT_SECRETS: Final = frozenset({"key", "public_key", "secret_key", "session_nonce", "dsn"})
+# Fields whose names say nothing of the secrets they hold: a second factor's TOTP seed or
+# recovery codes, instance options (mail passwords, API keys), integration credentials.
+SECRET_FIELDS_BY_MODEL: Final = frozenset(
+    {
+        ("sentry.authenticator", "config"),
+        ("sentry.option", "value"),
+        ("sentry.controloption", "value"),
+        ("sentry.integration", "metadata"),
+        ("sentry.organizationintegration", "config"),
+        ("sentry.projectintegration", "config"),
+        ("sentry.authprovider", "config"),
+        ("sentry.authidentity", "data"),
+    }
+)
 # Suffixes of fields *about* a secret (its type, dates, last characters), which are not secret.
 _ABOUT_SECRET: Final = ("_type", "_at", "_added", "_expired", "_change", "_last_characters")
 # Known secrets shorter than this are not masked as literals (they would mask ordinary words).
@@ -54,6 +78,11 @@ def is_secret_field(name: str) -> bool:
     if lowered.endswith(_ABOUT_SECRET):
         return False
     return lowered in _EXACT_SECRETS or any(part in lowered for part in _SECRET_PARTS)
+
+
+def is_secret(model: str, field: str) -> bool:
+    """Whether this model's field holds a secret: by its name, or as the model uses it."""
+    return (model, field) in SECRET_FIELDS_BY_MODEL or is_secret_field(field)
 
 
 def describe_value(field: str, value: object, width: int = 60) -> str:

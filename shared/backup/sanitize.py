@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shared.backup.redaction import SECRET_FIELDS_BY_MODEL, is_secret_field
 from shared.backup.spool import Record
 
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
@@ -55,8 +56,6 @@ _WORDS = (
     "badger",
     "heron",
 )
-_SECRET_PARTS = ("password", "token", "secret", "hash", "_key", "key_", "client_id", "relay_id")
-_EXACT_SECRETS = frozenset({"key", "public_key", "secret_key", "session_nonce"})
 
 
 @dataclass(slots=True)
@@ -136,7 +135,8 @@ def _sanitize_value(
         return value
     if value in times:
         return times[value]
-    return _MODEL_RULES.get((model, name), _rule(name))(s, value)
+    secret = (model, name) in SECRET_FIELDS_BY_MODEL
+    return (Sanitizer.text if secret else _MODEL_RULES.get((model, name), _rule(name)))(s, value)
 
 
 def _multiline_url(s: Sanitizer, value: str) -> str:
@@ -162,7 +162,9 @@ _RULES: tuple[tuple[Callable[[str], bool], Callable[[Sanitizer, str], str]], ...
     (lambda n: n == "slug", Sanitizer.slug),
     (lambda n: n in ("name", "label"), Sanitizer.name),
     (lambda n: n == "username", Sanitizer.text),
-    (lambda n: n in _EXACT_SECRETS or any(p in n for p in _SECRET_PARTS), Sanitizer.text),
+    # Secret by name (redaction's rule, which masks the same fields in messages and logs), and
+    # what is said about a token: its last characters.
+    (lambda n: is_secret_field(n) or n.endswith("_last_characters"), Sanitizer.text),
 )
 
 

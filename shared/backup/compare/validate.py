@@ -8,6 +8,7 @@ bumped update times, regenerated hashes), so a plain diff would drown the real d
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +19,7 @@ from shared.backup.compare.findings import ComparatorFinding, ComparatorFindingK
 from shared.backup.compare.ordinals import Side, index_side
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.model_names import ModelName
+from shared.backup.redaction import MASK, is_secret
 
 Record = dict[str, Any]
 _DIFF_CONTEXT = 15
@@ -88,6 +90,20 @@ def _count_findings(models: Sequence[str], left: Side, right: Side) -> list[Comp
     return findings
 
 
+def _masked(model: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields with every secret value (``redaction.is_secret``) replaced by a mask and a
+    short digest: a difference still shows, the secret does not."""
+    return {
+        name: _mask(value) if value is not None and is_secret(model, name) else value
+        for name, value in fields.items()
+    }
+
+
+def _mask(value: Any) -> str:
+    encoded = json.dumps(value, sort_keys=True, ensure_ascii=False).encode()
+    return f"{MASK} (sha256 {hashlib.sha256(encoded).hexdigest()[:12]})"
+
+
 def _json_lines(fields: dict[str, Any]) -> list[str]:
     return json.dumps(fields, indent=2, sort_keys=True, ensure_ascii=False).splitlines()
 
@@ -107,8 +123,8 @@ def compare_pair(
     for comparator in chosen:
         comparator.scrub(pair)
     diff = difflib.unified_diff(
-        _json_lines(pair.left),
-        _json_lines(pair.right),
+        _json_lines(_masked(pair.model, pair.left)),
+        _json_lines(_masked(pair.model, pair.right)),
         "left",
         "right",
         n=_DIFF_CONTEXT,

@@ -230,3 +230,25 @@ def test_searches_repositories_redirects_and_hooks_are_sanitized_as_sentry_does(
     assert hook["events"] == "[]"
     assert "acme" not in hook["url"]
     assert out["sentry.monitor"]["guid"] != str(uuid.UUID(int=7))
+
+
+def test_secrets_whose_field_names_say_nothing_are_replaced():
+    records = [
+        {"model": "sentry.authenticator", "pk": 1, "fields": {"config": "totp-seed-JBSWY3DP"}},
+        {
+            "model": "sentry.option",
+            "pk": 1,
+            "fields": {"key": "mail.password", "value": "hunter22"},
+        },
+        {"model": "sentry.controloption", "pk": 1, "fields": {"value": "sk_live_abc123"}},
+        {"model": "sentry.user", "pk": 1, "fields": {"session_nonce": "n0nce-value"}},
+        {"model": "sentry.integration", "pk": 1, "fields": {"metadata": {"access_token": "t"}}},
+    ]
+
+    out = {r["model"]: r["fields"] for r in sanitize_export(records)}
+
+    assert "JBSWY3DP" not in out["sentry.authenticator"]["config"]
+    assert out["sentry.option"]["value"] != "hunter2x"
+    assert out["sentry.controloption"]["value"] != "sk_live_abc123"
+    assert out["sentry.user"]["session_nonce"] != "n0nce-value"
+    assert out["sentry.integration"]["metadata"] == {}

@@ -120,8 +120,12 @@ def test_options_with_the_same_key_and_different_values_are_unequal_json():
     findings = compare_exports([_option(1, "k", '"x"')], [_option(5, "k", '"y"')], GRAPH)
 
     assert kinds(findings) == ["UnequalJSON"]
-    assert '-  "value": "\\"x\\""' in findings[0].reason
-    assert '+  "value": "\\"y\\""' in findings[0].reason
+    # Option values may be secrets (mail passwords, API keys): the diff shows a digest only.
+    reason = findings[0].reason
+    assert '-  "value": "********' in reason
+    assert '+  "value": "********' in reason
+    assert '\\"x\\"' not in reason
+    assert '\\"y\\"' not in reason
 
 
 def test_a_duplicated_option_key_gives_duplicate_custom_ordinal_per_side_without_ordinal():
@@ -207,3 +211,22 @@ def test_index_side_orders_models_by_pk_and_maps_pks_to_ordinals():
     assert [f.kind for f in side.findings["sentry.organization"]] == [
         ComparatorFindingKind.UNORDERED_INPUT
     ]
+
+
+def test_a_second_factors_config_and_a_session_nonce_never_appear_in_a_difference():
+    def authenticator(pk: int, config: str) -> dict:
+        return {
+            "model": "sentry.authenticator",
+            "pk": pk,
+            "fields": {"user": 1, "type": 1, "config": config},
+        }
+
+    findings = compare_exports(
+        [authenticator(1, "seed-LEFT-JBSWY3DP")], [authenticator(1, "seed-RIGHT-KRUGS4ZA")], GRAPH
+    )
+
+    text = " ".join(f.reason for f in findings)
+    assert "UnequalJSON" in kinds(findings)
+    assert "JBSWY3DP" not in text
+    assert "KRUGS4ZA" not in text
+    assert "********" in text
