@@ -16,6 +16,7 @@ from region.cli.crypto_options import (
     encryptor_from,
     open_plaintext,
 )
+from region.cli.private_files import write_private
 from shared.backup.compare import InvalidExportError, check_export, compare_exports
 from shared.backup.crypto import decrypt_export, encrypt_export
 from shared.backup.errors import RelocationError
@@ -84,7 +85,7 @@ def compare(left: Path, right: Path, findings_file: Path | None, **keys: Any) ->
     findings = compare_exports(records["left"], records["right"], load_snapshot())
     if findings_file is not None:
         encoded = [finding.to_json() for finding in findings]
-        findings_file.write_text(json.dumps(encoded, indent=2, sort_keys=True) + "\n")
+        write_private(findings_file, json.dumps(encoded, indent=2, sort_keys=True) + "\n")
     if not findings:
         click.echo("Done, found 0 differences!")
         return
@@ -111,7 +112,7 @@ def encrypt(
         encryptor = encryptor_from(encrypt_with, encrypt_with_gcp_kms)
         if encryptor is None:
             raise click.UsageError("one of --encrypt-with or --encrypt-with-gcp-kms is required")
-        dest.write_bytes(encrypt_export(orjson.dumps(plain), encryptor.public_key_pem()))
+        write_private(dest, encrypt_export(orjson.dumps(plain), encryptor.public_key_pem()))
     except RelocationError as exc:
         raise _fail(exc.message) from None
 
@@ -132,7 +133,7 @@ def decrypt(
         plaintext = decrypt_export(src.read_bytes(), decryptor)
     except RelocationError as exc:
         raise _fail(f"Invalid tarball: {exc.message}") from None
-    dest.write_bytes(plaintext)
+    write_private(dest, plaintext)
 
 
 @backup_group.command(name="sanitize")
@@ -158,9 +159,9 @@ def sanitize(dest: Path, src: Path, days_offset: int, **keys: Any) -> None:
             records = check_export(json.loads(stream.read()), "input")
         clean = sanitize_export(records, days_offset=days_offset)
         if encryptor is None:
-            dest.write_text(json.dumps(clean, indent=2) + "\n")
+            write_private(dest, json.dumps(clean, indent=2) + "\n")
         else:
-            dest.write_bytes(encrypt_export(orjson.dumps(clean), encryptor.public_key_pem()))
+            write_private(dest, encrypt_export(orjson.dumps(clean), encryptor.public_key_pem()))
     except (RelocationError, ValueError) as exc:
         reason = exc.message if isinstance(exc, RelocationError) else str(exc)
         raise _fail(f"Cannot sanitize {src}: {reason}") from None

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from region.cli.private_files import append_private, private_directory, write_private
 from region.cli.settings import STATE_FILE
 from shared.backup.errors import ConfigurationError
 from shared.rpc.channels import make_channel
@@ -74,8 +75,7 @@ def ensure_postgres_database(url: str) -> None:
 def _secret(data_dir: Path) -> str:
     path = data_dir / "secret"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        write_private(path, secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -83,7 +83,7 @@ def start(
     data_dir: Path, postgres: str | None, regions: Sequence[str] = (DEFAULT_REGION,)
 ) -> DevSilos:
     """Start control and every region detached, wait until all are healthy, write ``dev.json``."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(data_dir)
     state_path = data_dir / STATE_FILE
     if state_path.exists() and alive(json.loads(state_path.read_text()).get("pids", {})):
         raise ConfigurationError(f"silos already running for {data_dir} (relocate dev down first)")
@@ -119,7 +119,7 @@ def start(
         "pids": pids,
         "databases": urls,
     }
-    state_path.write_text(json.dumps(state, indent=2))
+    write_private(state_path, json.dumps(state, indent=2))
     return DevSilos(data_dir, addresses, pids)
 
 
@@ -127,7 +127,7 @@ def _spawn(data_dir: Path, process: str, silo: str, secret: str, env: Mapping[st
     """Start one silo process in its own session, logging to ``<process>.log``."""
     port_file = data_dir / f"{process}.port"
     port_file.unlink(missing_ok=True)
-    with (data_dir / f"{process}.log").open("ab") as log:
+    with append_private(data_dir / f"{process}.log") as log:
         proc = subprocess.Popen(  # noqa: S603  (our own interpreter and module)
             [
                 sys.executable,

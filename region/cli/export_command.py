@@ -14,6 +14,7 @@ import click
 from region.cli.crypto_options import ENCRYPT_FORMAT, ENCRYPT_OPTIONS, encryptor_from
 from region.cli.events import INCLUDE_EVENTS, without_events
 from region.cli.output import Printer, parse_slugs, parse_usernames, reported
+from region.cli.private_files import private_binary
 from region.cli.progress import progress_display
 from region.cli.settings import load_endpoints
 from region.cli.wiring import connect
@@ -27,18 +28,13 @@ from shared.backup.stream_crypto import EncryptingWriter
 
 @contextlib.contextmanager
 def _destination(dest: str) -> Iterator[IO[bytes]]:
-    """Standard output for ``-``; else a partial file renamed into place only on success."""
+    """Standard output for ``-``; else a private file (0600) renamed into place only on
+    success (``private_files``)."""
     if dest == "-":
         yield sys.stdout.buffer
         return
-    target = Path(dest)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with partial.open("wb") as out:
-            yield out
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+    with private_binary(Path(dest)) as out:
+        yield out
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from typing import IO, Any
 
 import click
 
+from region.cli.private_files import write_private
 from shared.backup.errors import RelocationError
 from shared.backup.findings import Finding, FindingKind
 from shared.backup.redaction import redact_text
@@ -60,14 +61,14 @@ def parse_slugs(csv: str | None) -> list[str] | None:
 def write_report(path: Path | None, report: dict[str, Any]) -> None:
     """Write the report file (``--report-file``): JSON, keys sorted."""
     if path is not None:
-        path.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+        write_private(path, json.dumps(report, indent=2, sort_keys=True) + "\n")
 
 
 def write_findings(path: Path | None, findings: list[Finding]) -> None:
     """Write the findings file: a JSON array, keys sorted."""
     if path is not None:
         data: list[dict[str, Any]] = [f.to_json() for f in findings]
-        path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        write_private(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 # Reasons whose Sentry import-error kind is not their CamelCase name.

@@ -18,6 +18,7 @@ from typing import IO, Any
 
 from region.cli.crypto_options import decryptor_from, open_plaintext
 from region.cli.events import without_events
+from region.cli.private_files import write_private
 from region.cli.relocation_record import failure_reason
 from region.cli.resume import source_sha256
 from region.cli.wiring import Silos
@@ -170,7 +171,9 @@ def validation(silos: Silos, source: ValidationSource) -> Callable[[RelocationRe
         findings = compare_exports(left, right, graph)
         if source.findings_file is not None:
             encoded = [f.to_json() for f in findings]
-            source.findings_file.write_text(json.dumps(encoded, indent=2, sort_keys=True) + "\n")
+            write_private(
+                source.findings_file, json.dumps(encoded, indent=2, sort_keys=True) + "\n"
+            )
         if findings:
             raise ValidationFailedError(
                 record.uuid, f"{len(findings)} difference(s); first: {findings[0].pretty()}"

@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from region.cli.output import Printer, reported
+from region.cli.private_files import private_binary
 from region.cli.relocation_record import failure_reason
 from region.cli.settings import load_endpoints
 from region.cli.wiring import Silos, connect
@@ -40,23 +41,18 @@ GLOBAL_REFUSAL = (
 def write_backup(silos: Silos, path: Path) -> int:
     """Export both silos in Global scope (events included) to ``path``; the records written.
 
-    Written to a partial file renamed into place, so a failed backup leaves no file that looks
-    complete.
+    Written to a private (0600) file renamed into place, so a failed backup leaves no file that
+    looks complete.
     """
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("wb") as out:
-            report = run_export(
-                out,
-                graph=silos.graph,
-                scope=OperationScope.GLOBAL,
-                filters=[],
-                sources=dict(silos.relocation),
-                indent=2,
-            )
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with private_binary(path) as out:
+        report = run_export(
+            out,
+            graph=silos.graph,
+            scope=OperationScope.GLOBAL,
+            filters=[],
+            sources=dict(silos.relocation),
+            indent=2,
+        )
     return sum(report.written.values())
 
 

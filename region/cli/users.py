@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
@@ -25,6 +23,7 @@ import click
 
 from region.cli.output import Printer, reported
 from region.cli.post_steps import StepNotNeeded, StepRunner
+from region.cli.private_files import private_text
 from region.cli.settings import SiloEndpoints, load_endpoints
 from region.cli.wiring import region_client
 from shared.backup.claims import check_base_url
@@ -56,7 +55,7 @@ def write_claim_links(
     (header included); return how many users got a link.
 
     Minting voids each user's earlier links. ``out`` receives secrets: open it with
-    ``private_file`` or make sure it is not a terminal.
+    ``private_text`` or make sure it is not a terminal.
     """
     try:
         base = check_base_url(base_url)
@@ -72,31 +71,11 @@ def write_claim_links(
     return len(links)
 
 
-@contextlib.contextmanager
-def private_file(path: Path) -> Iterator[IO[str]]:
-    """A text file only its owner can read (0600), written whole or not at all.
-
-    Why a temporary file: it is created 0600 before anything is written, replaces ``path`` only
-    once complete (also turning an existing file at ``path`` into a 0600 one), and is removed
-    if writing fails.
-    """
-    directory = path.resolve().parent
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.chmod(temporary, 0o600)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_claim_links_file(
     client: UserClaimClient, import_uuid: str, base_url: str, path: Path
 ) -> int:
     """``write_claim_links`` into ``path`` (created 0600, complete or absent)."""
-    with private_file(path) as out:
+    with private_text(path) as out:
         return write_claim_links(client, import_uuid, base_url, out)
 
 

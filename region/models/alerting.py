@@ -15,7 +15,7 @@ from typing_extensions import override
 from region.models.core import Environment, Organization, Project, Rule, Team
 from shared.backup.declarations import RecordContext, Relocation
 from shared.backup.orm.fields import CrossSiloRef
-from shared.backup.scopes import RelocationScope
+from shared.backup.scopes import OperationScope, RelocationScope
 
 
 class SnubaQuery(models.Model):
@@ -77,7 +77,8 @@ class QuerySubscription(models.Model):
         """An imported subscription is created anew, as Sentry does: waiting to be registered
         with the query backend (status 1, creating), without the old registration's id and
         extra query, updated now; only its creation date is kept."""
-        del ctx
+        if ctx.scope is OperationScope.GLOBAL:
+            return  # a Global import restores: it keeps what the export says
         values.update(status=1, subscription_id=None, query_extra=None, date_updated=timezone.now())
 
 
@@ -207,11 +208,11 @@ class RuleSnooze(models.Model):
 
     user_id = CrossSiloRef(to="sentry.user", null=True, blank=True)
     owner_id = CrossSiloRef(to="sentry.user", null=True, blank=True)
-    rule = models.OneToOneField(
-        Rule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    rule = models.ForeignKey(
+        Rule, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    alert_rule = models.OneToOneField(
-        AlertRule, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    alert_rule = models.ForeignKey(
+        AlertRule, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     until = models.DateTimeField(null=True, blank=True)
     date_added = models.DateTimeField(default=timezone.now)
@@ -219,6 +220,25 @@ class RuleSnooze(models.Model):
     class Meta:
         db_table = "sentry_rulesnooze"
         unique_together = (("alert_rule", "user_id"), ("rule", "user_id"))
+        # One snooze for everyone per rule (user_id null), besides one per user; exactly one of
+        # rule and alert rule is set, as in Sentry.
+        constraints = (
+            models.UniqueConstraint(
+                fields=("rule",),
+                condition=models.Q(user_id__isnull=True),
+                name="sentry_rulesnooze_rule_for_everyone",
+            ),
+            models.UniqueConstraint(
+                fields=("alert_rule",),
+                condition=models.Q(user_id__isnull=True),
+                name="sentry_rulesnooze_alert_rule_for_everyone",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rule__isnull=False, alert_rule__isnull=True)
+                | models.Q(rule__isnull=True, alert_rule__isnull=False),
+                name="sentry_rulesnooze_rule_or_alert_rule",
+            ),
+        )
 
     @override
     def __str__(self) -> str:

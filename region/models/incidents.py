@@ -15,7 +15,7 @@ from region.models.core import Organization
 from region.models.defaults import uuid_text
 from shared.backup.declarations import RecordContext, Relocation
 from shared.backup.orm.fields import CrossSiloRef
-from shared.backup.scopes import RelocationScope
+from shared.backup.scopes import OperationScope, RelocationScope
 
 
 class Incident(models.Model):
@@ -56,7 +56,8 @@ class Incident(models.Model):
     @classmethod
     def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
         """An imported incident that had a detection uuid gets a fresh one."""
-        del ctx
+        if ctx.scope is OperationScope.GLOBAL:
+            return  # a Global import restores: it keeps what the export says
         if values.get("detection_uuid") is not None:
             values["detection_uuid"] = uuid_text()
 
@@ -180,6 +181,7 @@ class IncidentActivity(models.Model):
     @classmethod
     def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
         """An imported activity that had a notification uuid gets a fresh one."""
-        del ctx
+        if ctx.scope is OperationScope.GLOBAL:
+            return  # a Global import restores: it keeps what the export says
         if values.get("notification_uuid") is not None:
             values["notification_uuid"] = uuid_text()

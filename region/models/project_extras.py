@@ -16,7 +16,7 @@ from region.models.core import Organization, OrganizationMember, Project, Team
 from region.models.defaults import token_hex, uuid_hex, uuid_text
 from shared.backup.declarations import RecordContext, Relocation
 from shared.backup.orm.fields import CrossSiloRef
-from shared.backup.scopes import RelocationScope
+from shared.backup.scopes import OperationScope, RelocationScope
 
 
 class Repository(models.Model):
@@ -69,7 +69,20 @@ class SavedSearch(models.Model):
 
     class Meta:
         db_table = "sentry_savedsearch"
-        unique_together = (("is_global", "name"), ("organization", "owner_id", "type"))
+        # Partial, as in Sentry: a global search's name is unique among global searches, and
+        # an owner pins one search per type and organization.
+        constraints = (
+            models.UniqueConstraint(
+                fields=("is_global", "name"),
+                condition=models.Q(is_global=True),
+                name="sentry_savedsearch_global_name",
+            ),
+            models.UniqueConstraint(
+                fields=("organization", "owner_id", "type"),
+                condition=models.Q(visibility="owner_pinned"),
+                name="sentry_savedsearch_pinned_per_owner",
+            ),
+        )
 
     @override
     def __str__(self) -> str:
@@ -154,7 +167,8 @@ class Monitor(models.Model):
     @classmethod
     def relocation_normalize(cls, values: dict[str, Any], ctx: RecordContext) -> None:
         """An imported monitor gets a fresh guid (check-ins address monitors by it)."""
-        del ctx
+        if ctx.scope is OperationScope.GLOBAL:
+            return  # a Global import restores: it keeps what the export says
         values["guid"] = uuid_text()
 
 

@@ -134,8 +134,8 @@ def read_members(tarball: bytes) -> dict[str, bytes]:
                 _check_member(info, found)
                 if info.size > len(tarball):
                     raise DecryptionError(
-                        f"tarball member {info.name!r} declares {info.size} bytes, more than "
-                        f"the tarball's {len(tarball)}"
+                        f"not a complete tarball (truncated or corrupt): member {info.name!r} "
+                        f"declares {info.size} bytes, more than the tarball's {len(tarball)}"
                     )
                 data = tar.extractfile(info)
                 if data is None:

@@ -300,21 +300,10 @@ def write_export(path: Path, records: list[dict]) -> Path:
     return path
 
 
-# Fields every import regenerates, as Sentry's import hooks of these models do, so two exports
-# of the same data differ there by design (``backup compare`` checks their shape instead).
-REGENERATED_FIELDS: dict[str, tuple[str, ...]] = {
-    "sentry.monitor": ("guid",),
-    "sentry.incident": ("detection_uuid",),
-    "sentry.incidentactivity": ("notification_uuid",),
-    "sentry.querysubscription": ("status", "subscription_id", "query_extra", "date_updated"),
-}
-
-
 def normalized(records: list[dict], graph: DependencyGraph) -> dict[str, list[dict]]:
     """An export with pks replaced by ordinals and references by the referenced ordinal.
 
-    Two exports of the same data are equal under this view whatever pks the databases assigned;
-    the fields an import regenerates (``REGENERATED_FIELDS``) are left out.
+    Two exports of the same data are equal under this view whatever pks the databases assigned.
     """
     by_model: dict[str, list[dict]] = {}
     for record in records:
@@ -329,8 +318,6 @@ def normalized(records: list[dict], graph: DependencyGraph) -> dict[str, list[di
         rows = []
         for r in items:
             fields = dict(r["fields"])
-            for name in REGENERATED_FIELDS.get(model, ()):
-                fields.pop(name, None)
             for name, target in fks.items():
                 if fields.get(name) is not None:
                     fields[name] = ("ref", target, ordinal_of.get(target, {}).get(fields[name]))

@@ -142,7 +142,7 @@ def _organization(b: _Builder, refs: OrgRefs) -> None:
             "user_id": refs.ref("sentry.user"),
             "owner_id": refs.ref("sentry.user"),
             "rule": refs.maybe("sentry.rule"),
-            "alert_rule": refs.maybe("sentry.alertrule"),
+            "alert_rule": None,
             "until": b.ts(),
             "date_added": b.ts(),
         },

@@ -9,7 +9,15 @@ import uuid
 import orjson
 import pytest
 
-from region.models import AlertRule, Incident, Organization, RegionImportChunk, Workflow
+from region.models import (
+    AlertRule,
+    Incident,
+    Monitor,
+    Organization,
+    Project,
+    RegionImportChunk,
+    Workflow,
+)
 from shared.backup.descriptors import UNRELOCATED_TARGETS, Silo
 from shared.backup.errors import DeserializationFailedError
 from shared.backup.findings import FindingKind
@@ -125,3 +133,50 @@ def test_a_batch_over_the_batch_limit_is_refused_before_it_is_parsed(db, monkeyp
             ),
         )
     assert parsed == []
+
+
+def _monitor(pk: int, guid: str) -> dict:
+    return {
+        "model": "sentry.monitor",
+        "pk": pk,
+        "fields": {
+            "organization_id": 3,
+            "project_id": 4,
+            "guid": guid,
+            "slug": f"nightly-{pk}",
+            "name": "Nightly",
+            "config": {},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("scope", "kept"), [(OperationScope.GLOBAL, True), (OperationScope.ORGANIZATION, False)]
+)
+def test_a_monitors_guid_is_regenerated_outside_global_and_kept_by_a_global_restore(
+    db, scope, kept
+):
+    org = _organization()
+    project = Project.objects.create(organization=org, slug="web", name="Web")
+    pk_map = PrimaryKeyMap()
+    pk_map.insert(ModelName("sentry.organization"), 3, PkMapping(org.pk, ImportKind.INSERTED))
+    pk_map.insert(ModelName("sentry.project"), 4, PkMapping(project.pk, ImportKind.INSERTED))
+    guid = str(uuid.UUID(int=12345, version=4))
+
+    chunk, _ = do_import_batch(
+        REGISTRY,
+        RegionImportChunk,
+        ImportBatchRequest(
+            model="sentry.monitor",
+            scope=scope,
+            flags=ImportFlags(import_uuid=uuid.uuid4().hex),
+            filters=[],
+            pk_map=pk_map,
+            records_json=orjson.dumps([_monitor(1, guid)]),
+            min_ordinal=1,
+        ),
+    )
+
+    monitor = Monitor.objects.get(pk=chunk.mapped[1].new_pk)
+    assert (monitor.guid == guid) is kept
+    assert uuid.UUID(monitor.guid).version == 4
