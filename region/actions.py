@@ -73,6 +73,7 @@ def _value(row: RelocationRecord) -> RecordValue:
         scope=OperationScope(row.scope),
         flags=dict(row.flags) if isinstance(row.flags, dict) else {},
         source_sha256=row.source_sha256,
+        tool_version=row.tool_version,
         step=RelocationStep(row.step),
         status=RelocationStatus(row.status),
         progress=RelocationProgress.from_json(row.progress),
@@ -101,7 +102,12 @@ def _post_steps(stored: object) -> tuple[PostStep, ...]:
 
 
 def do_start_relocation(
-    *, uuid: str, scope: OperationScope, flags: dict[str, object], source_sha256: str
+    *,
+    uuid: str,
+    scope: OperationScope,
+    flags: dict[str, object],
+    source_sha256: str,
+    tool_version: str = "",
 ) -> RecordValue:
     """Create the record of an import, or mark an existing one in progress at preflight again.
 
@@ -121,6 +127,7 @@ def do_start_relocation(
         row.scope = scope.value
         row.flags = flags
         row.source_sha256 = source_sha256
+        row.tool_version = tool_version
         row.step = RelocationStep.PREFLIGHT.value
         row.status = RelocationStatus.IN_PROGRESS.value
         row.failure_reason = ""

@@ -90,6 +90,7 @@ class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
             scope=scope,
             flags=flags if isinstance(flags, dict) else {"value": flags},
             source_sha256=request.source_sha256,
+            tool_version=request.tool_version,
         )
         return pb.StartRelocationResponse(relocation=encode_relocation(record))
 

@@ -22,6 +22,7 @@ from region.cli.relocations import relocations_group
 from region.cli.settings import DEFAULT_DATA_DIR
 from region.cli.undo_command import undo_command
 from region.cli.users import users_group
+from region.cli.version import tool_version
 from shared.backup.errors import RelocationError
 from shared.backup.scopes import OperationScope
 
@@ -104,6 +105,7 @@ def _with(options: tuple[Callable[[Any], Any], ...], command: Callable[..., None
 
 
 @click.group()
+@click.version_option(version=tool_version(), prog_name="relocate", message="%(prog)s %(version)s")
 def cli() -> None:
     """Move users, organizations and configuration between deployments (Sentry's format)."""
 

@@ -18,6 +18,7 @@ from typing import Protocol
 import click
 
 from region.cli.resume import ImportOptions
+from region.cli.version import tool_version
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.errors import RelocationError
 from shared.backup.model_names import ModelName
@@ -43,7 +44,13 @@ class RelocationLedger(Protocol):
     """The region's Relocation records (RegionImportClient)."""
 
     def start_relocation(
-        self, *, uuid: str, scope: OperationScope, flags_json: str, source_sha256: str
+        self,
+        *,
+        uuid: str,
+        scope: OperationScope,
+        flags_json: str,
+        source_sha256: str,
+        tool_version: str = "",
     ) -> RelocationRecord:
         """Create or restart a record."""
         ...
@@ -201,6 +208,7 @@ def recorded_import(
             scope=scope,
             flags_json=json.dumps(options.as_json(), sort_keys=True),
             source_sha256=sha256,
+            tool_version=tool_version(),
         )
     recorder = ImportRecorder(ledger, uuid, clock)
     try:

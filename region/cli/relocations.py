@@ -47,6 +47,7 @@ def record_json(record: RelocationRecord) -> dict[str, object]:
         "step": record.step.value,
         "reason": record.failure_reason,
         "source_sha256": record.source_sha256,
+        "tool_version": record.tool_version,
         "flags": record.flags,
         "progress": record.progress.as_json(),
         "created": _time(record.created),

@@ -466,6 +466,8 @@ class RelocationRecord(models.Model):
     scope = models.CharField(max_length=16)
     flags = models.JSONField(default=dict)
     source_sha256 = models.CharField(max_length=64)
+    # The version of relocate that started (or last resumed) the import.
+    tool_version = models.CharField(max_length=64, default="", blank=True)
     # RelocationStep's value.
     step = models.CharField(max_length=16)
     # RelocationStatus's value.

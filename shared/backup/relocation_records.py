@@ -178,6 +178,8 @@ class RelocationRecord:
     finished: datetime | None = None
     """When the import last finished or failed (None while it runs)."""
     post_steps: tuple[PostStep, ...] = ()
+    tool_version: str = ""
+    """The version of relocate that started (or last resumed) the import."""
     """The steps after the import that have run, in PostStepName order (the order they run)."""
 
     def post_step(self, name: PostStepName) -> PostStep | None:

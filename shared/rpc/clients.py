@@ -324,6 +324,7 @@ class RegionImportClient:
         scope: OperationScope,
         flags_json: str,
         source_sha256: str,
+        tool_version: str = "",
     ) -> RelocationRecord:
         """Create the import's record, or mark an existing one in progress again."""
         request = region_import_pb2.StartRelocationRequest(
@@ -331,6 +332,7 @@ class RegionImportClient:
             scope=encode_operation_scope(scope),
             flags_json=flags_json,
             source_sha256=source_sha256,
+            tool_version=tool_version,
         )
         response = self._call("StartRelocation", self._stub.StartRelocation, request)
         return decode_relocation(response.relocation)

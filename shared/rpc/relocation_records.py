@@ -163,6 +163,7 @@ def encode_relocation(record: RelocationRecord) -> pb.Relocation:
         update_time=_timestamp(record.updated),
         finish_time=_timestamp(record.finished),
         post_steps=[encode_post_step(step) for step in record.post_steps],
+        tool_version=record.tool_version,
     )
 
 
@@ -187,6 +188,7 @@ def decode_relocation(message: pb.Relocation) -> RelocationRecord:
         updated=_datetime(message.update_time) if message.HasField("update_time") else None,
         finished=_datetime(message.finish_time) if message.HasField("finish_time") else None,
         post_steps=tuple(decode_post_step(step) for step in message.post_steps),
+        tool_version=message.tool_version,
     )
 
 

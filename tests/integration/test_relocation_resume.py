@@ -8,6 +8,7 @@ models). With a small retry budget the import fails, is recorded FAILURE with it
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import subprocess
 import sys
@@ -199,6 +200,12 @@ def test_a_failed_import_is_recorded_with_its_step_and_reason(module_pair, faile
     assert record["scope"] == "User"
     assert "sentry.useremail" in record["reason"]
     assert record["reason"] in proc.stderr
+    # The record names the version of relocate that ran the import, as --version prints it.
+    version = run_cli(module_pair, "--version").stdout.strip()
+    assert version == f"relocate {record['tool_version']}"
+    assert record["tool_version"] == importlib.metadata.version("relocate")
+    shown = run_cli(module_pair, "relocations", "show", import_uuid).stdout
+    assert f"tool_version:  {record['tool_version']}" in shown
 
 
 def test_resume_with_a_different_file_is_refused(module_pair, failed_import, tmp_path):

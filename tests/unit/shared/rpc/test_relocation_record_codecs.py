@@ -34,6 +34,7 @@ def test_an_abandoned_record_with_steps_round_trips():
         step=RelocationStep.DONE,
         status=RelocationStatus.ABANDONED,
         failure_reason="step validation failed 3 times",
+        tool_version="1.2.3",
         created=WHEN,
         updated=WHEN,
         finished=WHEN,

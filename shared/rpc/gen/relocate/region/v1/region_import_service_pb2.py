@@ -27,7 +27,7 @@ from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as relo
 from shared.rpc.gen.relocate.relocation.v1 import scope_pb2 as relocate_dot_relocation_dot_v1_dot_scope__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.relocate/region/v1/region_import_service.proto\x12\x12relocate.region.v1\x1a#relocate/region/v1/relocation.proto\x1a/relocate/relocation/v1/relocation_service.proto\x1a\"relocate/relocation/v1/scope.proto\"\\\n&RecordControlImportChunkReplicaRequest\x12\x32\n\x05\x63hunk\x18\x01 \x01(\x0b\x32#.relocate.relocation.v1.ImportChunk\":\n\'RecordControlImportChunkReplicaResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"\x9a\x01\n\x1d\x41pplyOrganizationSlugsRequest\x12K\n\x05slugs\x18\x01 \x03(\x0b\x32<.relocate.region.v1.ApplyOrganizationSlugsRequest.SlugsEntry\x1a,\n\nSlugsEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"7\n\x1e\x41pplyOrganizationSlugsResponse\x12\x15\n\rupdated_count\x18\x01 \x01(\x05\"\x88\x01\n\x16StartRelocationRequest\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x35\n\x05scope\x18\x02 \x01(\x0e\x32&.relocate.relocation.v1.OperationScope\x12\x12\n\nflags_json\x18\x03 \x01(\t\x12\x15\n\rsource_sha256\x18\x04 \x01(\t\"M\n\x17StartRelocationResponse\x12\x32\n\nrelocation\x18\x01 \x01(\x0b\x32\x1e.relocate.region.v1.Relocation\"\xaa\x02\n\x17UpdateRelocationRequest\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x30\n\x04step\x18\x02 \x01(\x0e\x32\".relocate.region.v1.RelocationStep\x12\x34\n\x06status\x18\x03 \x01(\x0e\x32$.relocate.region.v1.RelocationStatus\x12\x1b\n\x0e\x66\x61ilure_reason\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x38\n\x08progress\x18\x05 \x01(\x0b\x32&.relocate.region.v1.RelocationProgress\x12/\n\tpost_step\x18\x06 \x01(\x0b\x32\x1c.relocate.region.v1.PostStepB\x11\n\x0f_failure_reason\"N\n\x18UpdateRelocationResponse\x12\x32\n\nrelocation\x18\x01 \x01(\x0b\x32\x1e.relocate.region.v1.Relocation\"$\n\x14GetRelocationRequest\x12\x0c\n\x04uuid\x18\x01 \x01(\t\"K\n\x15GetRelocationResponse\x12\x32\n\nrelocation\x18\x01 \x01(\x0b\x32\x1e.relocate.region.v1.Relocation\"\'\n\x16ListRelocationsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\"N\n\x17ListRelocationsResponse\x12\x33\n\x0brelocations\x18\x01 \x03(\x0b\x32\x1e.relocate.region.v1.Relocation\"1\n\x1aUnhideOrganizationsRequest\x12\x13\n\x0bimport_uuid\x18\x01 \x01(\t\"\xbe\x01\n\x1bUnhideOrganizationsResponse\x12O\n\x08unhidden\x18\x01 \x03(\x0b\x32=.relocate.region.v1.UnhideOrganizationsResponse.UnhiddenEntry\x12\x1d\n\x15\x61lready_visible_count\x18\x02 \x01(\x05\x1a/\n\rUnhiddenEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"0\n\x19GetImportedObjectsRequest\x12\x13\n\x0bimport_uuid\x18\x01 \x01(\t\"\xbd\x02\n\x1aGetImportedObjectsResponse\x12\x61\n\x12organization_slugs\x18\x01 \x03(\x0b\x32\x45.relocate.region.v1.GetImportedObjectsResponse.OrganizationSlugsEntry\x12P\n\tusernames\x18\x02 \x03(\x0b\x32=.relocate.region.v1.GetImportedObjectsResponse.UsernamesEntry\x1a\x38\n\x16OrganizationSlugsEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x30\n\x0eUsernamesEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\xcd\x07\n\x13RegionImportService\x12\x9a\x01\n\x1fRecordControlImportChunkReplica\x12:.relocate.region.v1.RecordControlImportChunkReplicaRequest\x1a;.relocate.region.v1.RecordControlImportChunkReplicaResponse\x12\x7f\n\x16\x41pplyOrganizationSlugs\x12\x31.relocate.region.v1.ApplyOrganizationSlugsRequest\x1a\x32.relocate.region.v1.ApplyOrganizationSlugsResponse\x12j\n\x0fStartRelocation\x12*.relocate.region.v1.StartRelocationRequest\x1a+.relocate.region.v1.StartRelocationResponse\x12m\n\x10UpdateRelocation\x12+.relocate.region.v1.UpdateRelocationRequest\x1a,.relocate.region.v1.UpdateRelocationResponse\x12\x64\n\rGetRelocation\x12(.relocate.region.v1.GetRelocationRequest\x1a).relocate.region.v1.GetRelocationResponse\x12j\n\x0fListRelocations\x12*.relocate.region.v1.ListRelocationsRequest\x1a+.relocate.region.v1.ListRelocationsResponse\x12v\n\x13UnhideOrganizations\x12..relocate.region.v1.UnhideOrganizationsRequest\x1a/.relocate.region.v1.UnhideOrganizationsResponse\x12s\n\x12GetImportedObjects\x12-.relocate.region.v1.GetImportedObjectsRequest\x1a..relocate.region.v1.GetImportedObjectsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n.relocate/region/v1/region_import_service.proto\x12\x12relocate.region.v1\x1a#relocate/region/v1/relocation.proto\x1a/relocate/relocation/v1/relocation_service.proto\x1a\"relocate/relocation/v1/scope.proto\"\\\n&RecordControlImportChunkReplicaRequest\x12\x32\n\x05\x63hunk\x18\x01 \x01(\x0b\x32#.relocate.relocation.v1.ImportChunk\":\n\'RecordControlImportChunkReplicaResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x08\"\x9a\x01\n\x1d\x41pplyOrganizationSlugsRequest\x12K\n\x05slugs\x18\x01 \x03(\x0b\x32<.relocate.region.v1.ApplyOrganizationSlugsRequest.SlugsEntry\x1a,\n\nSlugsEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"7\n\x1e\x41pplyOrganizationSlugsResponse\x12\x15\n\rupdated_count\x18\x01 \x01(\x05\"\x9e\x01\n\x16StartRelocationRequest\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x35\n\x05scope\x18\x02 \x01(\x0e\x32&.relocate.relocation.v1.OperationScope\x12\x12\n\nflags_json\x18\x03 \x01(\t\x12\x15\n\rsource_sha256\x18\x04 \x01(\t\x12\x14\n\x0ctool_version\x18\x05 \x01(\t\"M\n\x17StartRelocationResponse\x12\x32\n\nrelocation\x18\x01 \x01(\x0b\x32\x1e.relocate.region.v1.Relocation\"\xaa\x02\n\x17UpdateRelocationRequest\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x30\n\x04step\x18\x02 \x01(\x0e\x32\".relocate.region.v1.RelocationStep\x12\x34\n\x06status\x18\x03 \x01(\x0e\x32$.relocate.region.v1.RelocationStatus\x12\x1b\n\x0e\x66\x61ilure_reason\x18\x04 \x01(\tH\x00\x88\x01\x01\x12\x38\n\x08progress\x18\x05 \x01(\x0b\x32&.relocate.region.v1.RelocationProgress\x12/\n\tpost_step\x18\x06 \x01(\x0b\x32\x1c.relocate.region.v1.PostStepB\x11\n\x0f_failure_reason\"N\n\x18UpdateRelocationResponse\x12\x32\n\nrelocation\x18\x01 \x01(\x0b\x32\x1e.relocate.region.v1.Relocation\"$\n\x14GetRelocationRequest\x12\x0c\n\x04uuid\x18\x01 \x01(\t\"K\n\x15GetRelocationResponse\x12\x32\n\nrelocation\x18\x01 \x01(\x0b\x32\x1e.relocate.region.v1.Relocation\"\'\n\x16ListRelocationsRequest\x12\r\n\x05limit\x18\x01 \x01(\x05\"N\n\x17ListRelocationsResponse\x12\x33\n\x0brelocations\x18\x01 \x03(\x0b\x32\x1e.relocate.region.v1.Relocation\"1\n\x1aUnhideOrganizationsRequest\x12\x13\n\x0bimport_uuid\x18\x01 \x01(\t\"\xbe\x01\n\x1bUnhideOrganizationsResponse\x12O\n\x08unhidden\x18\x01 \x03(\x0b\x32=.relocate.region.v1.UnhideOrganizationsResponse.UnhiddenEntry\x12\x1d\n\x15\x61lready_visible_count\x18\x02 \x01(\x05\x1a/\n\rUnhiddenEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"0\n\x19GetImportedObjectsRequest\x12\x13\n\x0bimport_uuid\x18\x01 \x01(\t\"\xbd\x02\n\x1aGetImportedObjectsResponse\x12\x61\n\x12organization_slugs\x18\x01 \x03(\x0b\x32\x45.relocate.region.v1.GetImportedObjectsResponse.OrganizationSlugsEntry\x12P\n\tusernames\x18\x02 \x03(\x0b\x32=.relocate.region.v1.GetImportedObjectsResponse.UsernamesEntry\x1a\x38\n\x16OrganizationSlugsEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x30\n\x0eUsernamesEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x32\xcd\x07\n\x13RegionImportService\x12\x9a\x01\n\x1fRecordControlImportChunkReplica\x12:.relocate.region.v1.RecordControlImportChunkReplicaRequest\x1a;.relocate.region.v1.RecordControlImportChunkReplicaResponse\x12\x7f\n\x16\x41pplyOrganizationSlugs\x12\x31.relocate.region.v1.ApplyOrganizationSlugsRequest\x1a\x32.relocate.region.v1.ApplyOrganizationSlugsResponse\x12j\n\x0fStartRelocation\x12*.relocate.region.v1.StartRelocationRequest\x1a+.relocate.region.v1.StartRelocationResponse\x12m\n\x10UpdateRelocation\x12+.relocate.region.v1.UpdateRelocationRequest\x1a,.relocate.region.v1.UpdateRelocationResponse\x12\x64\n\rGetRelocation\x12(.relocate.region.v1.GetRelocationRequest\x1a).relocate.region.v1.GetRelocationResponse\x12j\n\x0fListRelocations\x12*.relocate.region.v1.ListRelocationsRequest\x1a+.relocate.region.v1.ListRelocationsResponse\x12v\n\x13UnhideOrganizations\x12..relocate.region.v1.UnhideOrganizationsRequest\x1a/.relocate.region.v1.UnhideOrganizationsResponse\x12s\n\x12GetImportedObjects\x12-.relocate.region.v1.GetImportedObjectsRequest\x1a..relocate.region.v1.GetImportedObjectsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -53,35 +53,35 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APPLYORGANIZATIONSLUGSRESPONSE']._serialized_start=503
   _globals['_APPLYORGANIZATIONSLUGSRESPONSE']._serialized_end=558
   _globals['_STARTRELOCATIONREQUEST']._serialized_start=561
-  _globals['_STARTRELOCATIONREQUEST']._serialized_end=697
-  _globals['_STARTRELOCATIONRESPONSE']._serialized_start=699
-  _globals['_STARTRELOCATIONRESPONSE']._serialized_end=776
-  _globals['_UPDATERELOCATIONREQUEST']._serialized_start=779
-  _globals['_UPDATERELOCATIONREQUEST']._serialized_end=1077
-  _globals['_UPDATERELOCATIONRESPONSE']._serialized_start=1079
-  _globals['_UPDATERELOCATIONRESPONSE']._serialized_end=1157
-  _globals['_GETRELOCATIONREQUEST']._serialized_start=1159
-  _globals['_GETRELOCATIONREQUEST']._serialized_end=1195
-  _globals['_GETRELOCATIONRESPONSE']._serialized_start=1197
-  _globals['_GETRELOCATIONRESPONSE']._serialized_end=1272
-  _globals['_LISTRELOCATIONSREQUEST']._serialized_start=1274
-  _globals['_LISTRELOCATIONSREQUEST']._serialized_end=1313
-  _globals['_LISTRELOCATIONSRESPONSE']._serialized_start=1315
-  _globals['_LISTRELOCATIONSRESPONSE']._serialized_end=1393
-  _globals['_UNHIDEORGANIZATIONSREQUEST']._serialized_start=1395
-  _globals['_UNHIDEORGANIZATIONSREQUEST']._serialized_end=1444
-  _globals['_UNHIDEORGANIZATIONSRESPONSE']._serialized_start=1447
-  _globals['_UNHIDEORGANIZATIONSRESPONSE']._serialized_end=1637
-  _globals['_UNHIDEORGANIZATIONSRESPONSE_UNHIDDENENTRY']._serialized_start=1590
-  _globals['_UNHIDEORGANIZATIONSRESPONSE_UNHIDDENENTRY']._serialized_end=1637
-  _globals['_GETIMPORTEDOBJECTSREQUEST']._serialized_start=1639
-  _globals['_GETIMPORTEDOBJECTSREQUEST']._serialized_end=1687
-  _globals['_GETIMPORTEDOBJECTSRESPONSE']._serialized_start=1690
-  _globals['_GETIMPORTEDOBJECTSRESPONSE']._serialized_end=2007
-  _globals['_GETIMPORTEDOBJECTSRESPONSE_ORGANIZATIONSLUGSENTRY']._serialized_start=1901
-  _globals['_GETIMPORTEDOBJECTSRESPONSE_ORGANIZATIONSLUGSENTRY']._serialized_end=1957
-  _globals['_GETIMPORTEDOBJECTSRESPONSE_USERNAMESENTRY']._serialized_start=1959
-  _globals['_GETIMPORTEDOBJECTSRESPONSE_USERNAMESENTRY']._serialized_end=2007
-  _globals['_REGIONIMPORTSERVICE']._serialized_start=2010
-  _globals['_REGIONIMPORTSERVICE']._serialized_end=2983
+  _globals['_STARTRELOCATIONREQUEST']._serialized_end=719
+  _globals['_STARTRELOCATIONRESPONSE']._serialized_start=721
+  _globals['_STARTRELOCATIONRESPONSE']._serialized_end=798
+  _globals['_UPDATERELOCATIONREQUEST']._serialized_start=801
+  _globals['_UPDATERELOCATIONREQUEST']._serialized_end=1099
+  _globals['_UPDATERELOCATIONRESPONSE']._serialized_start=1101
+  _globals['_UPDATERELOCATIONRESPONSE']._serialized_end=1179
+  _globals['_GETRELOCATIONREQUEST']._serialized_start=1181
+  _globals['_GETRELOCATIONREQUEST']._serialized_end=1217
+  _globals['_GETRELOCATIONRESPONSE']._serialized_start=1219
+  _globals['_GETRELOCATIONRESPONSE']._serialized_end=1294
+  _globals['_LISTRELOCATIONSREQUEST']._serialized_start=1296
+  _globals['_LISTRELOCATIONSREQUEST']._serialized_end=1335
+  _globals['_LISTRELOCATIONSRESPONSE']._serialized_start=1337
+  _globals['_LISTRELOCATIONSRESPONSE']._serialized_end=1415
+  _globals['_UNHIDEORGANIZATIONSREQUEST']._serialized_start=1417
+  _globals['_UNHIDEORGANIZATIONSREQUEST']._serialized_end=1466
+  _globals['_UNHIDEORGANIZATIONSRESPONSE']._serialized_start=1469
+  _globals['_UNHIDEORGANIZATIONSRESPONSE']._serialized_end=1659
+  _globals['_UNHIDEORGANIZATIONSRESPONSE_UNHIDDENENTRY']._serialized_start=1612
+  _globals['_UNHIDEORGANIZATIONSRESPONSE_UNHIDDENENTRY']._serialized_end=1659
+  _globals['_GETIMPORTEDOBJECTSREQUEST']._serialized_start=1661
+  _globals['_GETIMPORTEDOBJECTSREQUEST']._serialized_end=1709
+  _globals['_GETIMPORTEDOBJECTSRESPONSE']._serialized_start=1712
+  _globals['_GETIMPORTEDOBJECTSRESPONSE']._serialized_end=2029
+  _globals['_GETIMPORTEDOBJECTSRESPONSE_ORGANIZATIONSLUGSENTRY']._serialized_start=1923
+  _globals['_GETIMPORTEDOBJECTSRESPONSE_ORGANIZATIONSLUGSENTRY']._serialized_end=1979
+  _globals['_GETIMPORTEDOBJECTSRESPONSE_USERNAMESENTRY']._serialized_start=1981
+  _globals['_GETIMPORTEDOBJECTSRESPONSE_USERNAMESENTRY']._serialized_end=2029
+  _globals['_REGIONIMPORTSERVICE']._serialized_start=2032
+  _globals['_REGIONIMPORTSERVICE']._serialized_end=3005
 # @@protoc_insertion_point(module_scope)

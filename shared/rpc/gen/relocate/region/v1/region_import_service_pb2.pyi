@@ -143,6 +143,7 @@ class StartRelocationRequest(_message.Message):
     SCOPE_FIELD_NUMBER: _builtins.int
     FLAGS_JSON_FIELD_NUMBER: _builtins.int
     SOURCE_SHA256_FIELD_NUMBER: _builtins.int
+    TOOL_VERSION_FIELD_NUMBER: _builtins.int
     uuid: _builtins.str
     """The import uuid; the record's key."""
     scope: _scope_pb2.OperationScope.ValueType
@@ -151,6 +152,8 @@ class StartRelocationRequest(_message.Message):
     """The options the import runs with, as a JSON object."""
     source_sha256: _builtins.str
     """The SHA-256 of the source file, in hex."""
+    tool_version: _builtins.str
+    """The version of relocate that runs the import."""
     def __init__(
         self,
         *,
@@ -158,10 +161,11 @@ class StartRelocationRequest(_message.Message):
         scope: _scope_pb2.OperationScope.ValueType = ...,
         flags_json: _builtins.str = ...,
         source_sha256: _builtins.str = ...,
+        tool_version: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["flags_json", b"flags_json", "scope", b"scope", "source_sha256", b"source_sha256", "uuid", b"uuid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["flags_json", b"flags_json", "scope", b"scope", "source_sha256", b"source_sha256", "tool_version", b"tool_version", "uuid", b"uuid"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -26,19 +26,19 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from shared.rpc.gen.relocate.relocation.v1 import scope_pb2 as relocate_dot_relocation_dot_v1_dot_scope__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#relocate/region/v1/relocation.proto\x12\x12relocate.region.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"relocate/relocation/v1/scope.proto\"\x9f\x01\n\x08PostStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x32\n\x06status\x18\x02 \x01(\x0e\x32\".relocate.region.v1.PostStepStatus\x12\x10\n\x08\x61ttempts\x18\x03 \x01(\x05\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12/\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\rModelProgress\x12\r\n\x05model\x18\x01 \x01(\t\x12\x11\n\trows_done\x18\x02 \x01(\x03\x12\x12\n\nrows_total\x18\x03 \x01(\x03\"n\n\x12RelocationProgress\x12\x11\n\trows_done\x18\x01 \x01(\x03\x12\x12\n\nrows_total\x18\x02 \x01(\x03\x12\x31\n\x06models\x18\x03 \x03(\x0b\x32!.relocate.region.v1.ModelProgress\"\xfb\x03\n\nRelocation\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x35\n\x05scope\x18\x02 \x01(\x0e\x32&.relocate.relocation.v1.OperationScope\x12\x12\n\nflags_json\x18\x03 \x01(\t\x12\x15\n\rsource_sha256\x18\x04 \x01(\t\x12\x30\n\x04step\x18\x05 \x01(\x0e\x32\".relocate.region.v1.RelocationStep\x12\x34\n\x06status\x18\x06 \x01(\x0e\x32$.relocate.region.v1.RelocationStatus\x12\x38\n\x08progress\x18\x07 \x01(\x0b\x32&.relocate.region.v1.RelocationProgress\x12\x16\n\x0e\x66\x61ilure_reason\x18\x08 \x01(\t\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inish_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\npost_steps\x18\x0c \x03(\x0b\x32\x1c.relocate.region.v1.PostStep*\xb7\x01\n\x10RelocationStatus\x12!\n\x1dRELOCATION_STATUS_UNSPECIFIED\x10\x00\x12!\n\x1dRELOCATION_STATUS_IN_PROGRESS\x10\x01\x12\x1d\n\x19RELOCATION_STATUS_SUCCESS\x10\x02\x12\x1d\n\x19RELOCATION_STATUS_FAILURE\x10\x03\x12\x1f\n\x1bRELOCATION_STATUS_ABANDONED\x10\x04*\xae\x01\n\x0ePostStepStatus\x12 \n\x1cPOST_STEP_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1cPOST_STEP_STATUS_IN_PROGRESS\x10\x01\x12\x1c\n\x18POST_STEP_STATUS_SUCCESS\x10\x02\x12\x1c\n\x18POST_STEP_STATUS_FAILURE\x10\x03\x12\x1c\n\x18POST_STEP_STATUS_SKIPPED\x10\x04*\xe0\x01\n\x0eRelocationStep\x12\x1f\n\x1bRELOCATION_STEP_UNSPECIFIED\x10\x00\x12\x1d\n\x19RELOCATION_STEP_PREFLIGHT\x10\x01\x12\x1c\n\x18RELOCATION_STEP_CLEARING\x10\x02\x12\x1d\n\x19RELOCATION_STEP_IMPORTING\x10\x03\x12\x19\n\x15RELOCATION_STEP_SLUGS\x10\x04\x12\x1c\n\x18RELOCATION_STEP_DEFERRED\x10\x05\x12\x18\n\x14RELOCATION_STEP_DONE\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#relocate/region/v1/relocation.proto\x12\x12relocate.region.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"relocate/relocation/v1/scope.proto\"\x9f\x01\n\x08PostStep\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x32\n\x06status\x18\x02 \x01(\x0e\x32\".relocate.region.v1.PostStepStatus\x12\x10\n\x08\x61ttempts\x18\x03 \x01(\x05\x12\x0e\n\x06\x64\x65tail\x18\x04 \x01(\t\x12/\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\rModelProgress\x12\r\n\x05model\x18\x01 \x01(\t\x12\x11\n\trows_done\x18\x02 \x01(\x03\x12\x12\n\nrows_total\x18\x03 \x01(\x03\"n\n\x12RelocationProgress\x12\x11\n\trows_done\x18\x01 \x01(\x03\x12\x12\n\nrows_total\x18\x02 \x01(\x03\x12\x31\n\x06models\x18\x03 \x03(\x0b\x32!.relocate.region.v1.ModelProgress\"\x91\x04\n\nRelocation\x12\x0c\n\x04uuid\x18\x01 \x01(\t\x12\x35\n\x05scope\x18\x02 \x01(\x0e\x32&.relocate.relocation.v1.OperationScope\x12\x12\n\nflags_json\x18\x03 \x01(\t\x12\x15\n\rsource_sha256\x18\x04 \x01(\t\x12\x30\n\x04step\x18\x05 \x01(\x0e\x32\".relocate.region.v1.RelocationStep\x12\x34\n\x06status\x18\x06 \x01(\x0e\x32$.relocate.region.v1.RelocationStatus\x12\x38\n\x08progress\x18\x07 \x01(\x0b\x32&.relocate.region.v1.RelocationProgress\x12\x16\n\x0e\x66\x61ilure_reason\x18\x08 \x01(\t\x12/\n\x0b\x63reate_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inish_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\npost_steps\x18\x0c \x03(\x0b\x32\x1c.relocate.region.v1.PostStep\x12\x14\n\x0ctool_version\x18\r \x01(\t*\xb7\x01\n\x10RelocationStatus\x12!\n\x1dRELOCATION_STATUS_UNSPECIFIED\x10\x00\x12!\n\x1dRELOCATION_STATUS_IN_PROGRESS\x10\x01\x12\x1d\n\x19RELOCATION_STATUS_SUCCESS\x10\x02\x12\x1d\n\x19RELOCATION_STATUS_FAILURE\x10\x03\x12\x1f\n\x1bRELOCATION_STATUS_ABANDONED\x10\x04*\xae\x01\n\x0ePostStepStatus\x12 \n\x1cPOST_STEP_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1cPOST_STEP_STATUS_IN_PROGRESS\x10\x01\x12\x1c\n\x18POST_STEP_STATUS_SUCCESS\x10\x02\x12\x1c\n\x18POST_STEP_STATUS_FAILURE\x10\x03\x12\x1c\n\x18POST_STEP_STATUS_SKIPPED\x10\x04*\xe0\x01\n\x0eRelocationStep\x12\x1f\n\x1bRELOCATION_STEP_UNSPECIFIED\x10\x00\x12\x1d\n\x19RELOCATION_STEP_PREFLIGHT\x10\x01\x12\x1c\n\x18RELOCATION_STEP_CLEARING\x10\x02\x12\x1d\n\x19RELOCATION_STEP_IMPORTING\x10\x03\x12\x19\n\x15RELOCATION_STEP_SLUGS\x10\x04\x12\x1c\n\x18RELOCATION_STEP_DEFERRED\x10\x05\x12\x18\n\x14RELOCATION_STEP_DONE\x10\x06\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'relocate.region.v1.relocation_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_RELOCATIONSTATUS']._serialized_start=984
-  _globals['_RELOCATIONSTATUS']._serialized_end=1167
-  _globals['_POSTSTEPSTATUS']._serialized_start=1170
-  _globals['_POSTSTEPSTATUS']._serialized_end=1344
-  _globals['_RELOCATIONSTEP']._serialized_start=1347
-  _globals['_RELOCATIONSTEP']._serialized_end=1571
+  _globals['_RELOCATIONSTATUS']._serialized_start=1006
+  _globals['_RELOCATIONSTATUS']._serialized_end=1189
+  _globals['_POSTSTEPSTATUS']._serialized_start=1192
+  _globals['_POSTSTEPSTATUS']._serialized_end=1366
+  _globals['_RELOCATIONSTEP']._serialized_start=1369
+  _globals['_RELOCATIONSTEP']._serialized_end=1593
   _globals['_POSTSTEP']._serialized_start=129
   _globals['_POSTSTEP']._serialized_end=288
   _globals['_MODELPROGRESS']._serialized_start=290
@@ -46,5 +46,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RELOCATIONPROGRESS']._serialized_start=361
   _globals['_RELOCATIONPROGRESS']._serialized_end=471
   _globals['_RELOCATION']._serialized_start=474
-  _globals['_RELOCATION']._serialized_end=981
+  _globals['_RELOCATION']._serialized_end=1003
 # @@protoc_insertion_point(module_scope)

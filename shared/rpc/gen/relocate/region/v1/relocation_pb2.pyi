@@ -249,6 +249,7 @@ class Relocation(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _builtins.int
     FINISH_TIME_FIELD_NUMBER: _builtins.int
     POST_STEPS_FIELD_NUMBER: _builtins.int
+    TOOL_VERSION_FIELD_NUMBER: _builtins.int
     uuid: _builtins.str
     """The import uuid the batches were written under."""
     scope: _scope_pb2.OperationScope.ValueType
@@ -263,6 +264,8 @@ class Relocation(_message.Message):
     """Whether the import runs, succeeded or failed."""
     failure_reason: _builtins.str
     """Why the import failed (empty unless the status is FAILURE)."""
+    tool_version: _builtins.str
+    """The version of relocate that started (or last resumed) the import; empty for older records."""
     @_builtins.property
     def progress(self) -> Global___RelocationProgress:
         """Rows done so far."""
@@ -298,10 +301,11 @@ class Relocation(_message.Message):
         update_time: _timestamp_pb2.Timestamp | None = ...,
         finish_time: _timestamp_pb2.Timestamp | None = ...,
         post_steps: _abc.Iterable[Global___PostStep] | None = ...,
+        tool_version: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "finish_time", b"finish_time", "progress", b"progress", "update_time", b"update_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "failure_reason", b"failure_reason", "finish_time", b"finish_time", "flags_json", b"flags_json", "post_steps", b"post_steps", "progress", b"progress", "scope", b"scope", "source_sha256", b"source_sha256", "status", b"status", "step", b"step", "update_time", b"update_time", "uuid", b"uuid"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time", "failure_reason", b"failure_reason", "finish_time", b"finish_time", "flags_json", b"flags_json", "post_steps", b"post_steps", "progress", b"progress", "scope", b"scope", "source_sha256", b"source_sha256", "status", b"status", "step", b"step", "tool_version", b"tool_version", "update_time", b"update_time", "uuid", b"uuid"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
