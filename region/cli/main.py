@@ -15,6 +15,7 @@ from region.certificates import DEV_NAMES, write_dev_certificates
 from region.cli import dev
 from region.cli.backup import backup_group
 from region.cli.events import events_group
+from region.cli.examples import add_examples
 from region.cli.export_command import export_command
 from region.cli.import_command import import_command
 from region.cli.organizations import organizations_group
@@ -233,6 +234,8 @@ def dev_certs(directory: Path, names: tuple[str, ...], days: int) -> None:
         f"Wrote {len(written)} file(s) to {directory}: " + ", ".join(p.name for p in written)
     )
 
+
+add_examples(cli)
 
 if __name__ == "__main__":
     cli()

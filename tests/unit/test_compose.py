@@ -12,11 +12,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import click
 import pytest
 import yaml
 
-from region.cli.main import cli
+from tests.support.cli_check import check_cli as _check_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SILOS = {"control": "control", "region-us": "region", "region-de": "region"}
@@ -111,33 +110,6 @@ def _commands() -> list[tuple[str, list[str]]]:
             assert isinstance(command, list), f"{name}: use the exec (list) form"
             out.append((name, command))
     return out
-
-
-def _check_cli(argv: list[str]) -> None:
-    """Resolve ``relocate …`` through the click tree; every option must exist on the command."""
-    ctx = click.Context(cli, info_name="relocate")
-    command: click.Command = cli
-    args = list(argv)
-    while isinstance(command, click.Group) and args and not args[0].startswith("-"):
-        sub = command.get_command(ctx, args.pop(0))
-        assert sub is not None, f"relocate: no subcommand in {argv}"
-        command = sub
-    assert not isinstance(command, click.Group), f"relocate {argv}: incomplete command"
-    options = {opt: param for param in command.params for opt in param.opts}
-    positional = [p for p in command.params if isinstance(p, click.Argument)]
-    given_positional = 0
-    while args:
-        arg = args.pop(0)
-        if not arg.startswith("-"):
-            given_positional += 1
-            continue
-        name = arg.split("=", 1)[0]
-        assert name in options, f"relocate {argv}: no option {name}"
-        param = options[name]
-        if isinstance(param, click.Option) and not param.is_flag and "=" not in arg:
-            assert args, f"relocate {argv}: {name} needs a value"
-            args.pop(0)
-    assert given_positional == len(positional), f"relocate {argv}: wrong number of arguments"
 
 
 @pytest.mark.parametrize(("service", "command"), _commands(), ids=[s for s, _ in _commands()])
