@@ -32,7 +32,7 @@ from shared.rpc import codecs
 from shared.rpc.gen.relocate.region.v1 import region_import_service_pb2 as pb
 from shared.rpc.gen.relocate.region.v1 import region_import_service_pb2_grpc as pb_grpc
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2_grpc
-from shared.rpc.relocation_records import (
+from shared.rpc.relocation_codecs import (
     decode_post_step,
     decode_progress,
     decode_status,

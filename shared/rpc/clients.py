@@ -59,7 +59,7 @@ from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as relo
 from shared.rpc.gen.relocate.relocation.v1 import (
     relocation_service_pb2_grpc as relocation_grpc,
 )
-from shared.rpc.relocation_records import (
+from shared.rpc.relocation_codecs import (
     decode_relocation,
     encode_post_step,
     encode_progress,

@@ -16,7 +16,7 @@ from shared.backup.relocation_records import (
 )
 from shared.backup.scopes import OperationScope
 from shared.rpc.gen.relocate.region.v1 import relocation_pb2 as pb
-from shared.rpc.relocation_records import (
+from shared.rpc.relocation_codecs import (
     decode_post_step,
     decode_relocation,
     encode_relocation,
