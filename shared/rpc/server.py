@@ -16,6 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from shared.rpc.auth import SignatureVerifier
 from shared.rpc.config import MIN_PING_INTERVAL_MS, RpcServerConfig
 from shared.rpc.errors import ErrorInterceptor
+from shared.rpc.request_caps import RequestSizeCap
 from shared.rpc.tls import server_credentials
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def build_server(
 ) -> tuple[grpc.Server, int]:
     """Build (but do not start) a server bound to ``cfg.bind``; return it and its port.
 
-    Interceptors run in the order: signature check, error mapping, then ``extra_interceptors``
+    Interceptors run in the order: request size caps, signature check, error mapping, then
+    ``extra_interceptors``
     (for example ``DjangoConnectionInterceptor``). ``register`` callables add the servicers;
     health reports ``""`` and every name in ``service_names`` as SERVING. With ``cfg.tls`` the
     port is TLS-only and every client must present a certificate signed by ``cfg.tls.ca``.
@@ -54,7 +56,10 @@ def build_server(
     wrong, and OSError when the address cannot be bound.
     """
     credentials = server_credentials(cfg.tls) if cfg.tls is not None else None
+    # The size cap runs first so that an oversized request is never parsed, not even to check
+    # the signature over it (which needs the parsed request).
     interceptors: list[grpc.ServerInterceptor[object, object]] = [
+        RequestSizeCap(),
         SignatureVerifier(cfg.secrets),
         ErrorInterceptor(),
         *extra_interceptors,
