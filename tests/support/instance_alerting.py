@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.support.instance_refs import OrgRefs, organizations
+from tests.support.instance_refs import OrgRefs, for_each_organization, hex_text
 
 if TYPE_CHECKING:
     from tests.support.instance import _Builder
@@ -42,12 +42,7 @@ MODELS: tuple[str, ...] = (
 
 def build(b: _Builder, user_pks: list[int]) -> None:
     """Add this topic's records for every organization in ``b.records``."""
-    for org in organizations(b):
-        _organization(b, OrgRefs(b, org, user_pks))
-
-
-def _hex(b: _Builder, n: int) -> str:
-    return "".join(b.rng.choice("0123456789abcdef") for _ in range(n))
+    for_each_organization(b, user_pks, _organization)
 
 
 def _organization(b: _Builder, refs: OrgRefs) -> None:
@@ -71,7 +66,7 @@ def _organization(b: _Builder, refs: OrgRefs) -> None:
             "snuba_query": refs.maybe("sentry.snubaquery"),
             "type": "incidents",
             "status": 0,
-            "subscription_id": f"{b.rng.randrange(10**6)}/{_hex(b, 8)}",
+            "subscription_id": f"{b.rng.randrange(10**6)}/{hex_text(b, 8)}",
             "date_added": b.ts(),
             "date_updated": b.ts(),
             "query_extra": None,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.support.instance_refs import OrgRefs, organizations
+from tests.support.instance_refs import OrgRefs, for_each_organization, hex_text
 
 if TYPE_CHECKING:
     from tests.support.instance import _Builder
@@ -45,12 +45,7 @@ MODELS: tuple[str, ...] = (
 
 def build(b: _Builder, user_pks: list[int]) -> None:
     """Add this topic's records for every organization in ``b.records``."""
-    for org in organizations(b):
-        _organization(b, OrgRefs(b, org, user_pks))
-
-
-def _hex(b: _Builder, n: int) -> str:
-    return "".join(b.rng.choice("0123456789abcdef") for _ in range(n))
+    for_each_organization(b, user_pks, _organization)
 
 
 def _organization(b: _Builder, refs: OrgRefs) -> None:
@@ -90,7 +85,7 @@ def _organization(b: _Builder, refs: OrgRefs) -> None:
             "user_id": refs.ref("sentry.user"),
             "type": 1,
             "query": "is:unresolved level:error",
-            "query_hash": _hex(b, 32),
+            "query_hash": hex_text(b, 32),
             "last_seen": b.ts(),
             "date_added": b.ts(),
         },
@@ -186,7 +181,7 @@ def _organization(b: _Builder, refs: OrgRefs) -> None:
             "start_date": b.ts(),
             "end_date": b.ts(),
             "num_samples": 100,
-            "condition_hash": _hex(b, 40),
+            "condition_hash": hex_text(b, 40),
             "query": "transaction:/health",
             "created_by_id": refs.ref("sentry.user"),
             "notification_sent": False,
@@ -308,14 +303,14 @@ def _organization(b: _Builder, refs: OrgRefs) -> None:
     refs.add(
         "sentry.servicehook",
         {
-            "guid": _hex(b, 32),
+            "guid": hex_text(b, 32),
             "application_id": refs.ref("sentry.apiapplication"),
             "actor_id": 0,
             "installation_id": refs.ref("sentry.sentryappinstallation"),
             "project_id": refs.maybe("sentry.project"),
             "organization_id": refs.maybe("sentry.organization"),
             "url": "https://hooks.example.com/sentry",
-            "secret": _hex(b, 64),
+            "secret": hex_text(b, 64),
             "events": "['event.alert']",
             "status": 0,
             "version": 0,

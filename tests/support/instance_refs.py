@@ -3,6 +3,7 @@ users and control-side records, as the builder has them so far."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -70,3 +71,16 @@ class OrgRefs:
 def organizations(b: _Builder) -> list[int]:
     """The instance's organizations, in the order they were built."""
     return [r["pk"] for r in b.records.get("sentry.organization", [])]
+
+
+def for_each_organization(
+    b: _Builder, user_pks: list[int], build: Callable[[_Builder, OrgRefs], None]
+) -> None:
+    """Run a topic's ``build`` once per organization of the instance, with its references."""
+    for org in organizations(b):
+        build(b, OrgRefs(b, org, user_pks))
+
+
+def hex_text(b: _Builder, n: int) -> str:
+    """``n`` random lower-case hex characters from the builder's generator."""
+    return "".join(b.rng.choice("0123456789abcdef") for _ in range(n))

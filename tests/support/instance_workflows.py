@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.support.instance_refs import OrgRefs, organizations
+from tests.support.instance_refs import OrgRefs, for_each_organization
 
 if TYPE_CHECKING:
     from tests.support.instance import _Builder
@@ -34,8 +34,7 @@ MODELS: tuple[str, ...] = (
 
 def build(b: _Builder, user_pks: list[int]) -> None:
     """Add this topic's records for every organization in ``b.records``."""
-    for org in organizations(b):
-        _organization(b, OrgRefs(b, org, user_pks))
+    for_each_organization(b, user_pks, _organization)
 
 
 def _organization(b: _Builder, refs: OrgRefs) -> None:
