@@ -5,7 +5,7 @@ neglected rules, and notification actions (issue #13).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from django.db import models
@@ -13,7 +13,9 @@ from django.utils import timezone
 from typing_extensions import override
 
 from region.models.core import Environment, Organization, Project, Rule, Team
+from region.models.exporting import exported_organizations
 from shared.backup.declarations import RecordContext, Relocation
+from shared.backup.filters import Filter
 from shared.backup.orm.fields import CrossSiloRef
 from shared.backup.scopes import OperationScope, RelocationScope
 
@@ -44,6 +46,24 @@ class SnubaQuery(models.Model):
     @override
     def __str__(self) -> str:
         return f"sentry.snubaquery {self.pk}"
+
+    @classmethod
+    def relocation_export_queryset(
+        cls, qs: models.QuerySet[SnubaQuery], scope: OperationScope, filters: Sequence[Filter]
+    ) -> models.QuerySet[SnubaQuery]:
+        """A snuba query has no required reference to an organization, so an export finds it
+        through what uses it, as Sentry does: the queries of the exported organizations' alert
+        rules and of their projects' subscriptions (an unused query is not exported)."""
+        del scope
+        orgs = exported_organizations(filters)
+        return qs.filter(
+            models.Q(pk__in=AlertRule.objects.filter(organization__in=orgs).values("snuba_query"))
+            | models.Q(
+                pk__in=QuerySubscription.objects.filter(project__organization__in=orgs).values(
+                    "snuba_query"
+                )
+            )
+        )
 
 
 class QuerySubscription(models.Model):

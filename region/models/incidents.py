@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from django.db import models
@@ -13,7 +14,9 @@ from typing_extensions import override
 from region.models.alerting import AlertRule, AlertRuleTrigger, QuerySubscription
 from region.models.core import Organization
 from region.models.defaults import uuid_text
+from region.models.exporting import exported_organizations
 from shared.backup.declarations import RecordContext, Relocation
+from shared.backup.filters import Filter
 from shared.backup.orm.fields import CrossSiloRef
 from shared.backup.scopes import OperationScope, RelocationScope
 
@@ -83,6 +86,21 @@ class TimeSeriesSnapshot(models.Model):
     @override
     def __str__(self) -> str:
         return f"sentry.timeseriessnapshot {self.pk}"
+
+    @classmethod
+    def relocation_export_queryset(
+        cls,
+        qs: models.QuerySet[TimeSeriesSnapshot],
+        scope: OperationScope,
+        filters: Sequence[Filter],
+    ) -> models.QuerySet[TimeSeriesSnapshot]:
+        """Only the snapshots of the exported organizations' incidents (a snapshot names no
+        organization; Sentry finds it through its incident snapshot)."""
+        del scope
+        used = IncidentSnapshot.objects.filter(
+            incident__organization__in=exported_organizations(filters)
+        )
+        return qs.filter(pk__in=used.values("event_stats_snapshot"))
 
 
 class PendingIncidentSnapshot(models.Model):
