@@ -217,3 +217,14 @@ def _chunks(values: Sequence[_T]) -> Iterable[Sequence[_T]]:
     """``values`` in slices of at most LOOKUP_CHUNK."""
     for start in range(0, len(values), LOOKUP_CHUNK):
         yield values[start : start + LOOKUP_CHUNK]
+
+
+def do_check_organization_slug_reservations(region_name: str, slugs: dict[int, str]) -> list[int]:
+    """The organizations of ``slugs`` whose slug control has not reserved for them in
+    ``region_name`` (ascending): what a region must not apply."""
+    reserved = set(
+        OrganizationSlugReservation.objects.filter(
+            region_name=region_name, organization_id__in=list(slugs)
+        ).values_list("organization_id", "slug")
+    )
+    return sorted(org for org, slug in slugs.items() if (org, slug) not in reserved)

@@ -12,6 +12,7 @@ from typing_extensions import override
 from control.actions import (
     check_global_clear,
     do_bulk_create_organization_slug_reservations,
+    do_check_organization_slug_reservations,
     do_release_organization_slug_reservations,
 )
 from control.claims import do_claim_user, do_create_claim_links
@@ -63,6 +64,19 @@ class OrganizationProvisioningServicer(pb_grpc.OrganizationProvisioningServiceSe
         )
         return pb.ReleaseOrganizationSlugReservationsResponse(
             reservations=reservations, mappings=mappings
+        )
+
+    @override
+    def CheckOrganizationSlugReservations(
+        self,
+        request: pb.CheckOrganizationSlugReservationsRequest,
+        context: grpc.ServicerContext,
+    ) -> pb.CheckOrganizationSlugReservationsResponse:
+        """Name the organizations whose slug is not reserved for them in the region."""
+        return pb.CheckOrganizationSlugReservationsResponse(
+            unreserved_organization_ids=do_check_organization_slug_reservations(
+                request.region_name, dict(request.slugs)
+            )
         )
 
 

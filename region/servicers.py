@@ -24,6 +24,7 @@ from region.post_import import (
     imported_organization_slugs,
     imported_usernames,
 )
+from region.slug_check import check_reserved
 from shared.backup.descriptors import Silo
 from shared.backup.errors import ImportUuidRequiredError, ScopeRequiredError
 from shared.backup.orm.registry import build_registry
@@ -71,10 +72,10 @@ class RegionImportServicer(pb_grpc.RegionImportServiceServicer):
     def ApplyOrganizationSlugs(
         self, request: pb.ApplyOrganizationSlugsRequest, context: grpc.ServicerContext
     ) -> pb.ApplyOrganizationSlugsResponse:
-        """Apply slugs control reserved."""
-        return pb.ApplyOrganizationSlugsResponse(
-            updated_count=do_apply_organization_slugs(dict(request.slugs))
-        )
+        """Apply slugs control reserved (asked first: any other slug is refused)."""
+        slugs = dict(request.slugs)
+        check_reserved(slugs)
+        return pb.ApplyOrganizationSlugsResponse(updated_count=do_apply_organization_slugs(slugs))
 
     @override
     def StartRelocation(

@@ -12,6 +12,8 @@ from shared.silo.django_settings import database, logging_config
 
 RELOCATE_SILO = "region"
 RELOCATE_REGION_NAME = os.environ.get("RELOCATE_REGION_NAME", "default")
+# Control's address: the region asks control whether the slugs it is told to apply are reserved.
+RELOCATE_CONTROL_ADDR = os.environ.get("RELOCATE_CONTROL_ADDR", "")
 
 # DEV DEFAULT ONLY: deployments set RELOCATE_DJANGO_SECRET_KEY. Nothing here signs user-facing data.
 SECRET_KEY = os.environ.get(

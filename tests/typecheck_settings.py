@@ -17,4 +17,5 @@ TIME_ZONE = "UTC"
 # Settings the composition roots read; each silo's own settings module sets its real value.
 RELOCATE_SILO = "region"
 RELOCATE_REGION_NAME = "default"
+RELOCATE_CONTROL_ADDR = ""
 RELOCATE_REGIONS: dict[str, str] = {}

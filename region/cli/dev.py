@@ -93,15 +93,21 @@ def start(
     pids: dict[str, int] = {}
     try:
         addresses: dict[str, str] = {}
-        for process, region in processes.items():
-            env = {"RELOCATE_REGION_DATABASE_URL": urls[process], "RELOCATE_REGION_NAME": region}
-            pids[process] = _spawn(data_dir, process, "region", secret, env)
-        for process in processes:
-            addresses[process] = f"127.0.0.1:{_wait_port(data_dir, process, pids[process])}"
-        known = ",".join(f"{r}={addresses[p]}" for p, r in processes.items())
+        # Control first: the regions ask it whether slugs are reserved. Control needs only the
+        # regions' names (it never calls a region).
+        known = ",".join(f"{region}=" for region in processes.values())
         control_env = {"RELOCATE_CONTROL_DATABASE_URL": urls["control"], "RELOCATE_REGIONS": known}
         pids["control"] = _spawn(data_dir, "control", "control", secret, control_env)
         addresses["control"] = f"127.0.0.1:{_wait_port(data_dir, 'control', pids['control'])}"
+        for process, region in processes.items():
+            env = {
+                "RELOCATE_REGION_DATABASE_URL": urls[process],
+                "RELOCATE_REGION_NAME": region,
+                "RELOCATE_CONTROL_ADDR": addresses["control"],
+            }
+            pids[process] = _spawn(data_dir, process, "region", secret, env)
+        for process in processes:
+            addresses[process] = f"127.0.0.1:{_wait_port(data_dir, process, pids[process])}"
         for address in addresses.values():
             tls = tls_from_env(os.environ)  # the silos inherit RELOCATE_TLS_*, if set
             channel = make_channel(RpcClientConfig(target=address, secrets=(secret,), tls=tls))

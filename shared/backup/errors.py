@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 class RelocationError(Exception):
@@ -365,3 +365,16 @@ class ResumeRefusedError(RelocationError):
 
     def __init__(self, uuid: str, reason: str) -> None:
         super().__init__(f"cannot resume relocation {uuid}: {reason}", uuid=uuid)
+
+
+class SlugNotReservedError(RelocationError):
+    """A region was asked to apply organization slugs control has not reserved for them."""
+
+    def __init__(self, region_name: str, organization_ids: Sequence[int]) -> None:
+        shown = ", ".join(str(pk) for pk in organization_ids[:10])
+        more = f" and {len(organization_ids) - 10} more" if len(organization_ids) > 10 else ""
+        super().__init__(
+            f"control has not reserved the requested slug of organization(s) {shown}{more} in "
+            f"region {region_name!r}; nothing was applied",
+            region=region_name,
+        )

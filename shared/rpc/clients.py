@@ -269,6 +269,20 @@ class OrganizationProvisioningClient:
         )
         return response.reservations, response.mappings
 
+    def check_organization_slug_reservations(
+        self, *, region_name: str, slugs: Mapping[int, str]
+    ) -> list[int]:
+        """The organizations whose slug control has not reserved for them in the region."""
+        request = provisioning_pb2.CheckOrganizationSlugReservationsRequest(
+            region_name=region_name, slugs=dict(slugs)
+        )
+        response = self._call(
+            "CheckOrganizationSlugReservations",
+            self._stub.CheckOrganizationSlugReservations,
+            request,
+        )
+        return list(response.unreserved_organization_ids)
+
 
 class UserClaimClient:
     """Client of control's UserClaimService; its requests and responses carry secrets."""

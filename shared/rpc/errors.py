@@ -82,6 +82,7 @@ class Reason(enum.StrEnum):
     # An import cannot be undone (later changes depend on it, or it was Global).
     UNDO_REFUSED = "UNDO_REFUSED"
     RESUME_REFUSED = "RESUME_REFUSED"
+    SLUG_NOT_RESERVED = "SLUG_NOT_RESERVED"
     # No batch of the import uuid was imported into the called silo.
     UNKNOWN_IMPORT = "UNKNOWN_IMPORT"
     # A claim hash is wrong, already used, or was replaced by a newer one.
@@ -144,6 +145,7 @@ ERROR_TABLE: Final[Mapping[type[domain.RelocationError], tuple[grpc.StatusCode, 
     domain.ValidationFailedError: (_C.FAILED_PRECONDITION, Reason.VALIDATION_FAILED),
     domain.UndoRefusedError: (_C.FAILED_PRECONDITION, Reason.UNDO_REFUSED),
     domain.ResumeRefusedError: (_C.FAILED_PRECONDITION, Reason.RESUME_REFUSED),
+    domain.SlugNotReservedError: (_C.FAILED_PRECONDITION, Reason.SLUG_NOT_RESERVED),
     domain.UnknownImportError: (_C.NOT_FOUND, Reason.UNKNOWN_IMPORT),
     domain.ClaimHashInvalidError: (_C.FAILED_PRECONDITION, Reason.CLAIM_HASH_INVALID),
     domain.ClaimHashExpiredError: (_C.FAILED_PRECONDITION, Reason.CLAIM_HASH_EXPIRED),

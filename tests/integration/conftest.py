@@ -110,6 +110,8 @@ def _start_silo(pair: SiloPair, silo: str, bind: str = "127.0.0.1:0") -> None:
         "PYTHONPATH": str(ROOT),
         **pair.server_env,
     }
+    if silo == "region":  # control starts first; the region asks it about slugs
+        env["RELOCATE_CONTROL_ADDR"] = pair.addresses["control"]
     with (pair.tmp / f"{silo}.log").open("ab") as log:
         pair.procs[silo] = subprocess.Popen(
             [

@@ -15,7 +15,7 @@ from shared.backup.flags import ImportFlags
 from shared.backup.pk_map import PrimaryKeyMap
 from shared.backup.scopes import OperationScope
 from shared.rpc.channels import make_channel
-from shared.rpc.clients import RelocationClient
+from shared.rpc.clients import RegionImportClient, RelocationClient
 from shared.rpc.config import RpcClientConfig
 from shared.rpc.errors import FailedPrecondition, InvalidArgument, Reason, Unauthenticated
 from shared.rpc.gen.relocate.relocation.v1 import relocation_service_pb2 as pb
@@ -188,3 +188,39 @@ def test_rotated_secret_list_accepts_old_and_new_secrets_only(silo_pair_factory)
             RelocationClient(retired, 10).list_models()
     finally:
         retired.close()
+
+
+def test_a_region_applies_only_slugs_control_reserved(pair):
+    """ApplyOrganizationSlugs asks control first: a slug nobody reserved is refused, unapplied."""
+    records = [
+        {
+            "model": "sentry.organization",
+            "pk": 1,
+            "fields": {"name": "Acme", "slug": f"acme-{uuid.uuid4().hex[:8]}", "status": 0},
+        }
+    ]
+    channel = make_channel(pair.client_config(Silo.REGION))
+    try:
+        chunk, _ = RelocationClient(channel, 30).import_by_model(
+            model="sentry.organization",
+            scope=OperationScope.ORGANIZATION,
+            flags=ImportFlags(import_uuid=uuid.uuid4().hex),
+            filters=[],
+            pk_map=PrimaryKeyMap(),
+            records_json=orjson.dumps(records),
+            min_ordinal=1,
+        )
+        org = chunk.mapped[1].new_pk
+        region = RegionImportClient(channel, 30)
+        with pytest.raises(FailedPrecondition) as refused:
+            region.apply_organization_slugs(slugs={org: "stolen-slug"})
+        assert refused.value.reason == Reason.SLUG_NOT_RESERVED
+        assert str(org) in refused.value.message
+    finally:
+        channel.close()
+    assert (
+        pair.query("region", "SELECT count(*) FROM sentry_organization WHERE slug = 'stolen-slug'")[
+            0
+        ][0]
+        == 0
+    )

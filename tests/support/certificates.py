@@ -42,7 +42,8 @@ def make_tls_setup(directory: Path) -> TlsSetup:
     rogue = CertificateAuthority(directory, "rogue")
     return TlsSetup(
         ca=ca,
-        server=ca.issue("silo", server=True),
+        # The silos call each other too (a region asks control), so theirs is a client's as well.
+        server=ca.issue("silo", server=True, client=True),
         client=ca.issue("importer", server=False),
         rogue_ca=rogue,
         rogue_client=rogue.issue("intruder", server=False),

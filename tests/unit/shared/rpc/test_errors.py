@@ -82,6 +82,7 @@ SAMPLES: dict[type[domain.RelocationError], domain.RelocationError] = {
     UndoRefusedError: UndoRefusedError("abc", "sentry.team: 1 row(s) (pk 4) refer"),
     domain.UnknownImportError: domain.UnknownImportError("abc", "control"),
     domain.ResumeRefusedError: domain.ResumeRefusedError("abc", "it finished successfully already"),
+    domain.SlugNotReservedError: domain.SlugNotReservedError("us", [3, 4]),
     domain.ClaimHashInvalidError: domain.ClaimHashInvalidError("alice"),
     domain.ClaimHashExpiredError: domain.ClaimHashExpiredError("alice", "2026-01-01T00:00:00"),
     domain.ClaimPasswordRejectedError: domain.ClaimPasswordRejectedError("alice", "too short"),

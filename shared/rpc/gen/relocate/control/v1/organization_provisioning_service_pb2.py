@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n;relocate/control/v1/organization_provisioning_service.proto\x12\x13relocate.control.v1\"N\n\x17OrganizationSlugRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\x03\x12\x0c\n\x04slug\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"\x89\x01\n-BulkCreateOrganizationSlugReservationsRequest\x12\x13\n\x0bregion_name\x18\x01 \x01(\t\x12\x43\n\rorganizations\x18\x02 \x03(\x0b\x32,.relocate.control.v1.OrganizationSlugRequest\"\xbd\x01\n.BulkCreateOrganizationSlugReservationsResponse\x12]\n\x05slugs\x18\x01 \x03(\x0b\x32N.relocate.control.v1.BulkCreateOrganizationSlugReservationsResponse.SlugsEntry\x1a,\n\nSlugsEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"[\n*ReleaseOrganizationSlugReservationsRequest\x12\x13\n\x0bregion_name\x18\x01 \x01(\t\x12\x18\n\x10organization_ids\x18\x02 \x03(\x03\"U\n+ReleaseOrganizationSlugReservationsResponse\x12\x14\n\x0creservations\x18\x01 \x01(\x03\x12\x10\n\x08mappings\x18\x02 \x01(\x03\x32\x80\x03\n\x1fOrganizationProvisioningService\x12\xb1\x01\n&BulkCreateOrganizationSlugReservations\x12\x42.relocate.control.v1.BulkCreateOrganizationSlugReservationsRequest\x1a\x43.relocate.control.v1.BulkCreateOrganizationSlugReservationsResponse\x12\xa8\x01\n#ReleaseOrganizationSlugReservations\x12?.relocate.control.v1.ReleaseOrganizationSlugReservationsRequest\x1a@.relocate.control.v1.ReleaseOrganizationSlugReservationsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n;relocate/control/v1/organization_provisioning_service.proto\x12\x13relocate.control.v1\"N\n\x17OrganizationSlugRequest\x12\x17\n\x0forganization_id\x18\x01 \x01(\x03\x12\x0c\n\x04slug\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\"\x89\x01\n-BulkCreateOrganizationSlugReservationsRequest\x12\x13\n\x0bregion_name\x18\x01 \x01(\t\x12\x43\n\rorganizations\x18\x02 \x03(\x0b\x32,.relocate.control.v1.OrganizationSlugRequest\"\xbd\x01\n.BulkCreateOrganizationSlugReservationsResponse\x12]\n\x05slugs\x18\x01 \x03(\x0b\x32N.relocate.control.v1.BulkCreateOrganizationSlugReservationsResponse.SlugsEntry\x1a,\n\nSlugsEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"[\n*ReleaseOrganizationSlugReservationsRequest\x12\x13\n\x0bregion_name\x18\x01 \x01(\t\x12\x18\n\x10organization_ids\x18\x02 \x03(\x03\"U\n+ReleaseOrganizationSlugReservationsResponse\x12\x14\n\x0creservations\x18\x01 \x01(\x03\x12\x10\n\x08mappings\x18\x02 \x01(\x03\"\xc6\x01\n(CheckOrganizationSlugReservationsRequest\x12\x13\n\x0bregion_name\x18\x01 \x01(\t\x12W\n\x05slugs\x18\x02 \x03(\x0b\x32H.relocate.control.v1.CheckOrganizationSlugReservationsRequest.SlugsEntry\x1a,\n\nSlugsEntry\x12\x0b\n\x03key\x18\x01 \x01(\x03\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"P\n)CheckOrganizationSlugReservationsResponse\x12#\n\x1bunreserved_organization_ids\x18\x01 \x03(\x03\x32\xa5\x04\n\x1fOrganizationProvisioningService\x12\xb1\x01\n&BulkCreateOrganizationSlugReservations\x12\x42.relocate.control.v1.BulkCreateOrganizationSlugReservationsRequest\x1a\x43.relocate.control.v1.BulkCreateOrganizationSlugReservationsResponse\x12\xa8\x01\n#ReleaseOrganizationSlugReservations\x12?.relocate.control.v1.ReleaseOrganizationSlugReservationsRequest\x1a@.relocate.control.v1.ReleaseOrganizationSlugReservationsResponse\x12\xa2\x01\n!CheckOrganizationSlugReservations\x12=.relocate.control.v1.CheckOrganizationSlugReservationsRequest\x1a>.relocate.control.v1.CheckOrganizationSlugReservationsResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,6 +33,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_BULKCREATEORGANIZATIONSLUGRESERVATIONSRESPONSE_SLUGSENTRY']._loaded_options = None
   _globals['_BULKCREATEORGANIZATIONSLUGRESERVATIONSRESPONSE_SLUGSENTRY']._serialized_options = b'8\001'
+  _globals['_CHECKORGANIZATIONSLUGRESERVATIONSREQUEST_SLUGSENTRY']._loaded_options = None
+  _globals['_CHECKORGANIZATIONSLUGRESERVATIONSREQUEST_SLUGSENTRY']._serialized_options = b'8\001'
   _globals['_ORGANIZATIONSLUGREQUEST']._serialized_start=84
   _globals['_ORGANIZATIONSLUGREQUEST']._serialized_end=162
   _globals['_BULKCREATEORGANIZATIONSLUGRESERVATIONSREQUEST']._serialized_start=165
@@ -45,6 +47,12 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RELEASEORGANIZATIONSLUGRESERVATIONSREQUEST']._serialized_end=587
   _globals['_RELEASEORGANIZATIONSLUGRESERVATIONSRESPONSE']._serialized_start=589
   _globals['_RELEASEORGANIZATIONSLUGRESERVATIONSRESPONSE']._serialized_end=674
-  _globals['_ORGANIZATIONPROVISIONINGSERVICE']._serialized_start=677
-  _globals['_ORGANIZATIONPROVISIONINGSERVICE']._serialized_end=1061
+  _globals['_CHECKORGANIZATIONSLUGRESERVATIONSREQUEST']._serialized_start=677
+  _globals['_CHECKORGANIZATIONSLUGRESERVATIONSREQUEST']._serialized_end=875
+  _globals['_CHECKORGANIZATIONSLUGRESERVATIONSREQUEST_SLUGSENTRY']._serialized_start=450
+  _globals['_CHECKORGANIZATIONSLUGRESERVATIONSREQUEST_SLUGSENTRY']._serialized_end=494
+  _globals['_CHECKORGANIZATIONSLUGRESERVATIONSRESPONSE']._serialized_start=877
+  _globals['_CHECKORGANIZATIONSLUGRESERVATIONSRESPONSE']._serialized_end=957
+  _globals['_ORGANIZATIONPROVISIONINGSERVICE']._serialized_start=960
+  _globals['_ORGANIZATIONPROVISIONINGSERVICE']._serialized_end=1509
 # @@protoc_insertion_point(module_scope)

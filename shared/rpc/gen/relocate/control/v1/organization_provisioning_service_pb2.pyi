@@ -173,3 +173,75 @@ class ReleaseOrganizationSlugReservationsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ReleaseOrganizationSlugReservationsResponse: _TypeAlias = ReleaseOrganizationSlugReservationsResponse  # noqa: Y015
+
+@_typing.final
+class CheckOrganizationSlugReservationsRequest(_message.Message):
+    """CheckOrganizationSlugReservationsRequest names slugs a region is about to apply."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    @_typing.final
+    class SlugsEntry(_message.Message):
+        DESCRIPTOR: _descriptor.Descriptor
+
+        KEY_FIELD_NUMBER: _builtins.int
+        VALUE_FIELD_NUMBER: _builtins.int
+        key: _builtins.int
+        value: _builtins.str
+        def __init__(
+            self,
+            *,
+            key: _builtins.int = ...,
+            value: _builtins.str = ...,
+        ) -> None: ...
+        _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+        def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+        _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "value", b"value"]  # noqa: Y015
+        def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+        def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+    REGION_NAME_FIELD_NUMBER: _builtins.int
+    SLUGS_FIELD_NUMBER: _builtins.int
+    region_name: _builtins.str
+    """The region applying them."""
+    @_builtins.property
+    def slugs(self) -> _containers.ScalarMap[_builtins.int, _builtins.str]:
+        """Organization id -> the slug to apply."""
+
+    def __init__(
+        self,
+        *,
+        region_name: _builtins.str = ...,
+        slugs: _abc.Mapping[_builtins.int, _builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["region_name", b"region_name", "slugs", b"slugs"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckOrganizationSlugReservationsRequest: _TypeAlias = CheckOrganizationSlugReservationsRequest  # noqa: Y015
+
+@_typing.final
+class CheckOrganizationSlugReservationsResponse(_message.Message):
+    """CheckOrganizationSlugReservationsResponse names the organizations whose slug is not reserved."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    UNRESERVED_ORGANIZATION_IDS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def unreserved_organization_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
+        """Organizations whose slug control did not reserve for them in that region, ascending."""
+
+    def __init__(
+        self,
+        *,
+        unreserved_organization_ids: _abc.Iterable[_builtins.int] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["unreserved_organization_ids", b"unreserved_organization_ids"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___CheckOrganizationSlugReservationsResponse: _TypeAlias = CheckOrganizationSlugReservationsResponse  # noqa: Y015

@@ -45,6 +45,11 @@ class OrganizationProvisioningServiceStub:
                 request_serializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsRequest.SerializeToString,
                 response_deserializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsResponse.FromString,
                 _registered_method=True)
+        self.CheckOrganizationSlugReservations = channel.unary_unary(
+                '/relocate.control.v1.OrganizationProvisioningService/CheckOrganizationSlugReservations',
+                request_serializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.CheckOrganizationSlugReservationsRequest.SerializeToString,
+                response_deserializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.CheckOrganizationSlugReservationsResponse.FromString,
+                _registered_method=True)
 
 
 class OrganizationProvisioningServiceServicer:
@@ -67,6 +72,14 @@ class OrganizationProvisioningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CheckOrganizationSlugReservations(self, request, context):
+        """CheckOrganizationSlugReservations tells a region which of the slugs it is asked to apply
+        control has not reserved for those organizations in that region.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_OrganizationProvisioningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -79,6 +92,11 @@ def add_OrganizationProvisioningServiceServicer_to_server(servicer, server):
                     servicer.ReleaseOrganizationSlugReservations,
                     request_deserializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsRequest.FromString,
                     response_serializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsResponse.SerializeToString,
+            ),
+            'CheckOrganizationSlugReservations': grpc.unary_unary_rpc_method_handler(
+                    servicer.CheckOrganizationSlugReservations,
+                    request_deserializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.CheckOrganizationSlugReservationsRequest.FromString,
+                    response_serializer=relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.CheckOrganizationSlugReservationsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -136,6 +154,33 @@ class OrganizationProvisioningService:
             '/relocate.control.v1.OrganizationProvisioningService/ReleaseOrganizationSlugReservations',
             relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsRequest.SerializeToString,
             relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.ReleaseOrganizationSlugReservationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CheckOrganizationSlugReservations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/relocate.control.v1.OrganizationProvisioningService/CheckOrganizationSlugReservations',
+            relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.CheckOrganizationSlugReservationsRequest.SerializeToString,
+            relocate_dot_control_dot_v1_dot_organization__provisioning__service__pb2.CheckOrganizationSlugReservationsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -41,6 +41,10 @@ class OrganizationProvisioningServiceStub:
     """ReleaseOrganizationSlugReservations deletes the slug reservations and mappings of one
     region's organizations (an undone import's); releasing what is gone is a no-op.
     """
+    CheckOrganizationSlugReservations: _grpc.UnaryUnaryMultiCallable[_organization_provisioning_service_pb2.CheckOrganizationSlugReservationsRequest, _organization_provisioning_service_pb2.CheckOrganizationSlugReservationsResponse]
+    """CheckOrganizationSlugReservations tells a region which of the slugs it is asked to apply
+    control has not reserved for those organizations in that region.
+    """
 
 @_typing.type_check_only
 class OrganizationProvisioningServiceAsyncStub(OrganizationProvisioningServiceStub):
@@ -54,6 +58,10 @@ class OrganizationProvisioningServiceAsyncStub(OrganizationProvisioningServiceSt
     ReleaseOrganizationSlugReservations: _aio.UnaryUnaryMultiCallable[_organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsRequest, _organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsResponse]  # type: ignore[assignment]
     """ReleaseOrganizationSlugReservations deletes the slug reservations and mappings of one
     region's organizations (an undone import's); releasing what is gone is a no-op.
+    """
+    CheckOrganizationSlugReservations: _aio.UnaryUnaryMultiCallable[_organization_provisioning_service_pb2.CheckOrganizationSlugReservationsRequest, _organization_provisioning_service_pb2.CheckOrganizationSlugReservationsResponse]  # type: ignore[assignment]
+    """CheckOrganizationSlugReservations tells a region which of the slugs it is asked to apply
+    control has not reserved for those organizations in that region.
     """
 
 class OrganizationProvisioningServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -77,6 +85,16 @@ class OrganizationProvisioningServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsResponse, _abc.Awaitable[_organization_provisioning_service_pb2.ReleaseOrganizationSlugReservationsResponse]]:
         """ReleaseOrganizationSlugReservations deletes the slug reservations and mappings of one
         region's organizations (an undone import's); releasing what is gone is a no-op.
+        """
+
+    @_abc_1.abstractmethod
+    def CheckOrganizationSlugReservations(
+        self,
+        request: _organization_provisioning_service_pb2.CheckOrganizationSlugReservationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_organization_provisioning_service_pb2.CheckOrganizationSlugReservationsResponse, _abc.Awaitable[_organization_provisioning_service_pb2.CheckOrganizationSlugReservationsResponse]]:
+        """CheckOrganizationSlugReservations tells a region which of the slugs it is asked to apply
+        control has not reserved for those organizations in that region.
         """
 
 def add_OrganizationProvisioningServiceServicer_to_server(servicer: OrganizationProvisioningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
