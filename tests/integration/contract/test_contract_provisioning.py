@@ -13,6 +13,7 @@ from shared.backup.flags import ImportFlags
 from shared.backup.pk_map import PrimaryKeyMap
 from shared.backup.ports import OrganizationSlug
 from shared.backup.scopes import OperationScope
+from shared.rpc.errors import FailedPrecondition
 from tests.integration.contract.goldens import golden, render
 
 pytestmark = pytest.mark.integration
@@ -69,7 +70,9 @@ def test_control_chunk_replica_is_created_once(relocation, region_import, run_id
     assert created == expected
 
 
-def test_apply_organization_slugs_counts_changed_organizations(relocation, region_import, run_id):
+def test_apply_organization_slugs_counts_changed_organizations(
+    relocation, region_import, provisioning, target, run_id
+):
     imports = render(golden("import_by_model"), run=run_id)
     case = render(golden("region_import")["apply_organization_slugs"], run=run_id)
     records = orjson.dumps(imports["region"]["records"]).replace(b"contract-", b"apply-")
@@ -84,16 +87,33 @@ def test_apply_organization_slugs_counts_changed_organizations(relocation, regio
     )
     org_id = chunk.mapped[min(chunk.mapped)].new_pk
     new = case["new_slug"]
+    unknown = case["unknown_organization"]
+    # An id no region holds, fresh per target (a reservation belongs to one region).
+    unknown_id = unknown["organization_id"] + int(uuid.uuid4().hex[:8], 16)
+    # The region applies only what control reserved for the organization in this region.
+    reserved = provisioning.bulk_create_organization_slug_reservations(
+        region_name=target.region_name,
+        organizations=[
+            OrganizationSlug(org_id, new["slug"]),
+            OrganizationSlug(unknown_id, unknown["slug"]),
+        ],
+    )
     assert (
-        region_import.apply_organization_slugs(slugs={org_id: new["slug"]})
+        region_import.apply_organization_slugs(slugs={org_id: reserved[org_id]})
         == (new["updated_count"])
     )
     assert (
-        region_import.apply_organization_slugs(slugs={org_id: new["slug"]})
+        region_import.apply_organization_slugs(slugs={org_id: reserved[org_id]})
         == (case["same_slug_again"]["updated_count"])
     )
-    unknown = case["unknown_organization"]
     assert (
-        region_import.apply_organization_slugs(slugs={unknown["organization_id"]: unknown["slug"]})
+        region_import.apply_organization_slugs(slugs={unknown_id: reserved[unknown_id]})
         == (unknown["updated_count"])
     )
+
+
+def test_apply_organization_slugs_refuses_a_slug_control_did_not_reserve(
+    relocation, region_import, run_id
+):
+    with pytest.raises(FailedPrecondition, match="SLUG_NOT_RESERVED"):
+        region_import.apply_organization_slugs(slugs={10**15 + 7: f"unreserved-{run_id}"})
