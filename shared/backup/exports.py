@@ -58,13 +58,11 @@ def run_export(
         pks = exported.setdefault(model, set())
         progress.begin(model, 0)
         for page in _pages(sources[desc.silo], desc, scope, filters, page_size):
-            for record in page:
-                if _references_exported(desc, record, exported):
-                    writer.write(record)
-                    pks.add(record["pk"])
-                    report.written[model] += 1
-                else:
-                    report.dropped[model] += 1
+            kept = _with_references_exported(desc, page, exported)
+            writer.write_many(kept)
+            pks.update(record["pk"] for record in kept)
+            report.written[model] += len(kept)
+            report.dropped[model] += len(page) - len(kept)
             progress.advance(model, len(page))
         progress.end(model)
     writer.close()
@@ -100,18 +98,19 @@ def _pages(
                 return
 
 
-def _references_exported(
-    desc: ModelDescriptor, record: Record, exported: Mapping[ModelName, set[int]]
-) -> bool:
-    """Whether every non-null reference (except null-when-missing ones) was exported."""
-    fields = record["fields"]
+def _with_references_exported(
+    desc: ModelDescriptor, page: list[Record], exported: Mapping[ModelName, set[int]]
+) -> list[Record]:
+    """The page's records whose every non-null reference (except null-when-missing and self
+    references) names an exported record, checked a foreign key at a time over the page."""
+    kept = page
     for fk in desc.foreign_keys:
-        value = fields.get(fk.field)
-        if value is None or fk.null_when_missing or fk.target == desc.name:
+        if fk.null_when_missing or fk.target == desc.name:
             continue
-        if value not in exported.get(fk.target, ()):
-            return False
-    return True
+        pks = exported.get(fk.target, set())
+        name = fk.field
+        kept = [r for r in kept if (v := r["fields"].get(name)) is None or v in pks]
+    return kept
 
 
 def _member_user_filter(

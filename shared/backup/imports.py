@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
+from shared.backup.batch_schedule import BatchResult, ModelJob, run_phase
 from shared.backup.chunks import ImportChunk
 from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import ModelDescriptor, Silo
@@ -19,7 +18,7 @@ from shared.backup.errors import UnaccountedRecordsError
 from shared.backup.filters import Filter
 from shared.backup.findings import SKIPPING_KINDS, Finding, FindingKind
 from shared.backup.flags import ImportFlags
-from shared.backup.limits import MAX_BATCH_BYTES
+from shared.backup.import_batches import Batch, cut_batches
 from shared.backup.model_names import ModelName
 from shared.backup.natural_keys import resolve_natural_keys
 from shared.backup.obsolete import apply_version_shims
@@ -29,7 +28,6 @@ from shared.backup.progress import NoProgress, Progress
 from shared.backup.references import check_references
 from shared.backup.relocation_records import RelocationStep
 from shared.backup.scopes import OperationScope
-from shared.backup.spool import Record, SpooledRecords
 from shared.backup.streaming import ExportContents
 from shared.backup.validation import validate_contents
 
@@ -158,15 +156,18 @@ def run_import(
     replicas = _Replicas(targets.region)
     try:
         progress.step(RelocationStep.IMPORTING)
-        for model in order:
-            _import_model(contents, graph.get(model), run, targets, report, progress, replicas)
+        phase = _Phase(contents, run, targets, report, progress, replicas)
+        first = len(report.findings)
+        run_phase(order, graph, phase)
+        _in_model_order(report, graph, first=first)
         replicas.drain()
         if not run.flags.dry_run:
             progress.step(RelocationStep.SLUGS)
             _reserve_slugs(contents, targets, report)
         progress.step(RelocationStep.DEFERRED)
-        for model in deferred:
-            _import_model(contents, graph.get(model), run, targets, report, progress, replicas)
+        first = len(report.findings)
+        run_phase(deferred, graph, phase)
+        _in_model_order(report, graph, first=first)
         replicas.drain()
     finally:
         replicas.close()
@@ -174,6 +175,14 @@ def run_import(
         if counts.unaccounted:
             raise UnaccountedRecordsError(model, counts.unaccounted)
     return report
+
+
+def _in_model_order(report: ImportReport, graph: DependencyGraph, *, first: int) -> None:
+    """Put the findings of the writes in dependency order of their models (batch order within
+    one), as a serial import reports them; models that overlapped finished in any order."""
+    position: dict[str, int] = {name: i for i, name in enumerate(graph.sorted_models())}
+    written = sorted(report.findings[first:], key=lambda f: position.get(f.model, len(position)))
+    report.findings[first:] = written
 
 
 def check_global_clear(targets: ImportTargets, import_uuid: str) -> None:
@@ -227,60 +236,67 @@ class _Replicas:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _import_model(
-    contents: ExportContents,
-    desc: ModelDescriptor,
-    run: ImportRun,
-    targets: ImportTargets,
-    report: ImportReport,
-    progress: Progress,
-    replicas: _Replicas,
-) -> None:
-    records = contents.by_model.get(desc.name)
-    if not records:
-        return
-    counts = report.counts.setdefault(desc.name, ModelCounts())
-    counts.in_file = len(records)
-    if run.scope.admits_any(desc.scopes):
-        progress.begin(desc.name, len(records))
-        started = time.perf_counter()
-        _import_batches(records, desc, run, targets, report, counts, progress, replicas)
-        counts.seconds += time.perf_counter() - started
-        progress.end(desc.name)
-    else:
-        counts.skipped[FindingKind.OUT_OF_SCOPE] += len(records)
-        report.findings.append(
-            Finding(
-                FindingKind.OUT_OF_SCOPE,
-                desc.name,
-                reason=f"{len(records)} record(s) are not part of a {run.scope.value} import",
+class _Phase:
+    """The import's side of the batch schedule (``batch_schedule.Handlers``): what each model
+    sends and how its results enter the report."""
+
+    def __init__(
+        self,
+        contents: ExportContents,
+        run: ImportRun,
+        targets: ImportTargets,
+        report: ImportReport,
+        progress: Progress,
+        replicas: _Replicas,
+    ) -> None:
+        self._contents = contents
+        self._run = run
+        self._targets = targets
+        self._report = report
+        self._progress = progress
+        self._replicas = replicas
+
+    def start(self, desc: ModelDescriptor) -> ModelJob | None:
+        """Count the model's records; a job for its batches when it is in scope."""
+        records = self._contents.by_model.get(desc.name)
+        if not records:
+            return None
+        counts = self._report.counts.setdefault(desc.name, ModelCounts())
+        counts.in_file = len(records)
+        scope = self._run.scope
+        if not scope.admits_any(desc.scopes):
+            counts.skipped[FindingKind.OUT_OF_SCOPE] += len(records)
+            self._report.findings.append(
+                Finding(
+                    FindingKind.OUT_OF_SCOPE,
+                    desc.name,
+                    reason=f"{len(records)} record(s) are not part of a {scope.value} import",
+                )
             )
-        )
+            return None
+        self._progress.begin(desc.name, len(records))
+        return ModelJob(desc, cut_batches(records, desc, self._run.batch_size))
 
-
-def _import_batches(
-    records: SpooledRecords,
-    desc: ModelDescriptor,
-    run: ImportRun,
-    targets: ImportTargets,
-    report: ImportReport,
-    counts: ModelCounts,
-    progress: Progress,
-    replicas: _Replicas,
-) -> None:
-    sink = targets.sinks[desc.silo]
-    done = 0
-    for batch, records_json in _within_bytes(records.batches(run.batch_size)):
-        chunk, replayed = sink.import_by_model(
+    def prepare(self, job: ModelJob, batch: Batch) -> Callable[[], BatchResult]:
+        """One ImportByModel call, its pk-map subset cut now (on the scheduling thread)."""
+        desc, run = job.desc, self._run
+        sink = self._targets.sinks[desc.silo]
+        pk_map = self._report.pk_map.subset(batch.references)
+        return lambda: sink.import_by_model(
             model=desc.name,
             scope=run.scope,
             flags=run.flags,
             filters=run.filters,
-            pk_map=report.pk_map.subset(_referenced(desc, batch)),
-            records_json=records_json,
-            min_ordinal=done + 1,
+            pk_map=pk_map,
+            records_json=batch.encoded,
+            min_ordinal=batch.ordinal,
         )
-        done += len(batch)
+
+    def fold(self, job: ModelJob, batch: Batch, result: BatchResult) -> None:
+        """Count the batch, extend the pk map, keep its findings, queue its replica."""
+        chunk, replayed = result
+        desc, report = job.desc, self._report
+        counts = report.counts[desc.name]
         report.batches += 1
         report.replayed_batches += int(replayed)
         report.pk_map.extend(desc.name, chunk.mapped)
@@ -289,38 +305,14 @@ def _import_batches(
         counts.written.update(entry.kind for entry in chunk.mapped.values())
         counts.skipped.update(f.kind for f in chunk.findings if f.kind in SKIPPING_KINDS)
         counts.collisions += sum(f.kind is FindingKind.COLLISION_RESOLVED for f in chunk.findings)
-        if desc.silo is Silo.CONTROL and not run.flags.dry_run:
-            replicas.submit(chunk)
-        progress.advance(desc.name, len(batch))
+        if desc.silo is Silo.CONTROL and not self._run.flags.dry_run:
+            self._replicas.submit(chunk)
+        self._progress.advance(desc.name, batch.count)
 
-
-def _within_bytes(batches: Iterable[list[Record]]) -> Iterator[tuple[list[Record], bytes]]:
-    """Each batch with its encoding, halved until it fits MAX_BATCH_BYTES (or is one record).
-
-    Batches are cut by count first; large records (up to MAX_RECORD_BYTES each) could otherwise
-    make one ImportByModel message exceed the transport's size limit. The cut depends only on
-    the file and the batch size, so a resumed import sends the same batches (same ordinals).
-    """
-    for batch in batches:
-        pending = [batch]
-        while pending:
-            part = pending.pop()
-            encoded = orjson.dumps(part)
-            if len(encoded) <= MAX_BATCH_BYTES or len(part) == 1:
-                yield part, encoded
-            else:
-                half = len(part) // 2
-                pending += [part[half:], part[:half]]
-
-
-def _referenced(desc: ModelDescriptor, batch: list[Record]) -> dict[ModelName, set[int]]:
-    """The old pks each referenced model must map for this batch: only what the batch needs."""
-    wanted: dict[ModelName, set[int]] = {}
-    for fk in desc.foreign_keys:
-        values = {v for r in batch if isinstance(v := r["fields"].get(fk.field), int)}
-        if values:
-            wanted.setdefault(fk.target, set()).update(values)
-    return wanted
+    def finish(self, job: ModelJob) -> None:
+        """The model's wall time, and its progress line closed."""
+        self._report.counts[job.desc.name].seconds += time.perf_counter() - job.started
+        self._progress.end(job.desc.name)
 
 
 def _reserve_slugs(contents: ExportContents, targets: ImportTargets, report: ImportReport) -> None:

@@ -7,7 +7,7 @@ primary key, which fixes every record's ordinal (its 1-based position within its
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -142,10 +142,23 @@ class ExportWriter:
         self._indent = indent
         self._count = 0
 
-    def write_many(self, records: Iterable[Record]) -> None:
-        """Append records to the array."""
-        for record in records:
-            self.write(record)
+    def write_many(self, records: Sequence[Record]) -> None:
+        """Append records to the array, exactly as ``write`` one by one would.
+
+        With the default indent of 2 the page is one ``orjson.dumps`` of the list: a record
+        indented as an element of an array is what ``write`` pads it to.
+        """
+        if not records:
+            return
+        if self._indent != 2:
+            for record in records:
+                self.write(record)
+            return
+        body = orjson.dumps(records, option=orjson.OPT_INDENT_2)
+        # "[\n  {...},\n  {...}\n]": keep what lies between the brackets' lines.
+        self._out.write(b"[\n" if self._count == 0 else b",\n")
+        self._out.write(body[2:-2])
+        self._count += len(records)
 
     def write(self, record: Record) -> None:
         """Append one record."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -380,3 +381,21 @@ def test_export_writer_without_indent_writes_one_record_per_line() -> None:
     assert lines[0] == "["
     assert lines[-1] == "]"
     assert [json.loads(line.rstrip(","))["pk"] for line in lines[1:-1]] == [1, 2]
+
+
+@pytest.mark.parametrize("indent", [0, 2])
+@given(records=exports(), cuts=st.lists(st.integers(min_value=0, max_value=40), max_size=4))
+def test_export_writer_writes_pages_byte_for_byte_as_records_one_by_one(
+    indent: int, records: list[Record], cuts: list[int]
+) -> None:
+    one_by_one, _ = written(records, indent)
+    out = io.BytesIO()
+    writer = ExportWriter(out, indent=indent)
+    bounds = sorted({0, len(records), *(min(c, len(records)) for c in cuts)})
+    for start, stop in itertools.pairwise(bounds):
+        writer.write_many(records[start:stop])
+    writer.write_many([])
+    count = writer.close()
+
+    assert out.getvalue() == one_by_one
+    assert count == len(records)
