@@ -1,19 +1,20 @@
-"""Running an import's batches: models side by side whenever their dependencies allow.
+"""Running an import's batches: models side by side, several batches in flight at once.
 
 What may overlap, and why it is safe:
 
 - A model starts once every model it depends on (that this phase imports) has finished, so the
   pk-map subset each of its batches carries is complete when the batch is cut. Control-side and
   region-side models whose dependencies are met run at the same time, up to
-  ``IN_FLIGHT_PER_SILO`` batches per silo.
-- A model keeps one batch in flight, and sends the next once the previous one is folded: each
-  batch's collision lookups see every earlier batch of the model, and new primary keys follow
-  the file's order, exactly as in a serial import (an export of the result lists records in the
-  same order, so ``backup compare`` and the crash tests see no difference). Each batch is still
-  written atomically with its chunk row, so the chunk ledger, replay and resume are unchanged.
+  ``IN_FLIGHT_PER_SILO`` calls per silo.
+- A model keeps up to ``IN_FLIGHT_PER_MODEL`` batches in flight. The silo writes them one after
+  the other in ordinal order (``orm.batch_order``): each batch's collision lookups see every
+  earlier batch's rows and new primary keys follow the file's order, exactly as in a serial
+  import, while the next batch's encoding, transport and decoding overlap the write. Each batch
+  is still written atomically with its chunk row, so the chunk ledger, replay and resume are
+  unchanged.
 - Batches are read, encoded and given their pk-map subset on the calling thread; workers only
-  make the call. Results are folded into the report on the calling thread too, so counts,
-  findings and the pk map never see two threads.
+  make the call. Results are folded into the report on the calling thread too, in batch order
+  per model, so counts, findings and the pk map never see two threads.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from shared.backup.model_names import ModelName
 
 # Batches of one silo in flight at once: enough to keep the silo's Python busy while
 # PostgreSQL writes and commits the previous batch (measured in bench/, README Performance).
-IN_FLIGHT_PER_SILO = 3
+IN_FLIGHT_PER_SILO = 4
+# Batches of one model in flight at once (the silo writes them in order).
+IN_FLIGHT_PER_MODEL = 2
 
 BatchResult = tuple[ImportChunk, bool]
 
@@ -47,7 +50,7 @@ class ModelJob:
     batches: Iterator[Batch]
     started: float = field(default_factory=time.perf_counter)
     pending: deque[tuple[Future[BatchResult], Batch]] = field(default_factory=deque)
-    """At most one batch: see the module's docstring."""
+    """In batch order; folded from the front as they finish."""
     ahead: Batch | None = None
     """The next batch, read and encoded while the current one is in flight."""
     exhausted: bool = False
@@ -79,6 +82,7 @@ def run_phase(
     handlers: Handlers,
     *,
     in_flight_per_silo: int = IN_FLIGHT_PER_SILO,
+    in_flight_per_model: int = IN_FLIGHT_PER_MODEL,
 ) -> None:
     """Import ``models`` (in dependency order) with overlapping batches; raise the first failure
     in model order after the batches already in flight have finished."""
@@ -87,6 +91,7 @@ def run_phase(
     done: set[ModelName] = set()
     active: list[ModelJob] = []
     workers = max(1, in_flight_per_silo) * len(Silo)
+    limits = (in_flight_per_silo, in_flight_per_model)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relocate-batch") as pool:
         try:
             while waiting or active:
@@ -103,7 +108,7 @@ def run_phase(
                     job.desc.silo for job in active for f, _ in job.pending if not f.done()
                 )
                 for job in active:
-                    _fill(job, busy, in_flight_per_silo, pool, handlers.prepare)
+                    _fill(job, busy, limits, pool, handlers.prepare)
                 in_flight = [f for job in active for f, _ in job.pending if not f.done()]
                 if in_flight:
                     wait(in_flight, return_when=FIRST_COMPLETED)
@@ -136,23 +141,25 @@ def _start_ready(
 def _fill(
     job: ModelJob,
     busy: Counter[Silo],
-    limit: int,
+    limits: tuple[int, int],
     pool: ThreadPoolExecutor,
     prepare: Callable[[ModelJob, Batch], Callable[[], BatchResult]],
 ) -> None:
-    """Send the model's next batch once its previous one is folded, if its silo has room."""
+    """Send the model's next batches while the model and its silo have room."""
+    per_silo, per_model = limits
     silo = job.desc.silo
-    if job.exhausted or job.pending or busy[silo] >= limit:
-        return
-    nxt = job.ahead if job.ahead is not None else next(job.batches, None)
-    if nxt is None:
-        job.exhausted = True
-        return
-    busy[silo] += 1
-    job.pending.append((pool.submit(prepare(job, nxt)), nxt))
-    # Read and encode the next batch while this one is in flight.
-    job.ahead = next(job.batches, None)
-    job.exhausted = job.ahead is None
+    while not job.exhausted and len(job.pending) < per_model and busy[silo] < per_silo:
+        if any(f.done() and f.exception() is not None for f, _ in job.pending):
+            return  # a batch failed: send nothing more of this model
+        nxt = job.ahead if job.ahead is not None else next(job.batches, None)
+        if nxt is None:
+            job.exhausted = True
+            return
+        busy[silo] += 1
+        job.pending.append((pool.submit(prepare(job, nxt)), nxt))
+        # Read and encode the next batch while this one is in flight.
+        job.ahead = next(job.batches, None)
+        job.exhausted = job.ahead is None
 
 
 def _fold_done(job: ModelJob, handlers: Handlers) -> None:

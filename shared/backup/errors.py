@@ -378,3 +378,15 @@ class SlugNotReservedError(RelocationError):
             f"region {region_name!r}; nothing was applied",
             region=region_name,
         )
+
+
+class BatchOrderError(RelocationError):
+    """A batch of a model could not wait for the batch before it: that one failed, or did not
+    arrive in time. Nothing of the batch was written."""
+
+    def __init__(self, model: str, min_ordinal: int, reason: str) -> None:
+        super().__init__(
+            f"batch of {model} from ordinal {min_ordinal} was not written: {reason}",
+            model=model,
+            min_ordinal=min_ordinal,
+        )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -14,6 +13,7 @@ from shared.backup.dependencies import DependencyGraph
 from shared.backup.descriptors import ModelDescriptor, Silo
 from shared.backup.filters import Filter
 from shared.backup.model_names import ModelName
+from shared.backup.page_prefetch import Fetch, prefetched
 from shared.backup.ports import ModelSource
 from shared.backup.progress import NoProgress, Progress
 from shared.backup.scopes import OperationScope
@@ -51,13 +51,15 @@ def run_export(
     report = ExportReport()
     progress = progress or NoProgress()
     exported: dict[ModelName, set[int]] = {}
-    for model in graph.sorted_models():
-        desc = graph.get(model)
-        if not scope.admits_any(desc.scopes):
-            continue
+    admitted = [graph.get(m) for m in graph.sorted_models()]
+    admitted = [desc for desc in admitted if scope.admits_any(desc.scopes)]
+    chains = [_fetcher(sources[d.silo], d, scope, filters, page_size) for d in admitted]
+    for desc, pages in zip(admitted, prefetched(chains), strict=True):
+        model = desc.name
         pks = exported.setdefault(model, set())
         progress.begin(model, 0)
-        for page in _pages(sources[desc.silo], desc, scope, filters, page_size):
+        for data in pages:
+            page = orjson.loads(data)
             kept = _with_references_exported(desc, page, exported)
             writer.write_many(kept)
             pks.update(record["pk"] for record in kept)
@@ -69,6 +71,23 @@ def run_export(
     return report
 
 
+def _fetcher(
+    source: ModelSource,
+    desc: ModelDescriptor,
+    scope: OperationScope,
+    filters: Sequence[Filter],
+    page_size: int,
+) -> Fetch:
+    """One model's page reader: the page after ``from_pk`` and where the next one starts."""
+
+    def fetch(from_pk: int) -> tuple[bytes, int]:
+        return source.export_by_model(
+            model=desc.name, scope=scope, filters=filters, from_pk=from_pk, page_size=page_size
+        )
+
+    return fetch
+
+
 def _pages(
     source: ModelSource,
     desc: ModelDescriptor,
@@ -76,26 +95,10 @@ def _pages(
     filters: Sequence[Filter],
     page_size: int,
 ) -> Iterator[list[Record]]:
-    """Every record of one model, a page at a time, the next page's call already in flight.
-
-    Why: while this process parses and writes one page, the silo reads and encodes the next
-    (before, each side waited for the other). At most two pages are held in memory.
-    """
-
-    def fetch(from_pk: int) -> tuple[bytes, int]:
-        return source.export_by_model(
-            model=desc.name, scope=scope, filters=filters, from_pk=from_pk, page_size=page_size
-        )
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-page") as pool:
-        pending = pool.submit(fetch, 0)
-        while True:
-            data, next_from_pk = pending.result()
-            if next_from_pk:
-                pending = pool.submit(fetch, next_from_pk)
+    """Every record of one model, a page at a time (the next page read ahead)."""
+    for pages in prefetched([_fetcher(source, desc, scope, filters, page_size)]):
+        for data in pages:
             yield orjson.loads(data)
-            if not next_from_pk:
-                return
 
 
 def _with_references_exported(

@@ -83,6 +83,7 @@ class Reason(enum.StrEnum):
     UNDO_REFUSED = "UNDO_REFUSED"
     RESUME_REFUSED = "RESUME_REFUSED"
     SLUG_NOT_RESERVED = "SLUG_NOT_RESERVED"
+    BATCH_OUT_OF_ORDER = "BATCH_OUT_OF_ORDER"
     # No batch of the import uuid was imported into the called silo.
     UNKNOWN_IMPORT = "UNKNOWN_IMPORT"
     # A claim hash is wrong, already used, or was replaced by a newer one.
@@ -146,6 +147,7 @@ ERROR_TABLE: Final[Mapping[type[domain.RelocationError], tuple[grpc.StatusCode, 
     domain.UndoRefusedError: (_C.FAILED_PRECONDITION, Reason.UNDO_REFUSED),
     domain.ResumeRefusedError: (_C.FAILED_PRECONDITION, Reason.RESUME_REFUSED),
     domain.SlugNotReservedError: (_C.FAILED_PRECONDITION, Reason.SLUG_NOT_RESERVED),
+    domain.BatchOrderError: (_C.ABORTED, Reason.BATCH_OUT_OF_ORDER),
     domain.UnknownImportError: (_C.NOT_FOUND, Reason.UNKNOWN_IMPORT),
     domain.ClaimHashInvalidError: (_C.FAILED_PRECONDITION, Reason.CLAIM_HASH_INVALID),
     domain.ClaimHashExpiredError: (_C.FAILED_PRECONDITION, Reason.CLAIM_HASH_EXPIRED),

@@ -32,6 +32,17 @@ def find_chunk(
     return chunk_from_row(row) if row is not None else None
 
 
+def chunk_ending_at(
+    chunk_model: type[models.Model], import_uuid: str, model: str, max_ordinal: int
+) -> bool:
+    """Whether the batch of the model ending at ``max_ordinal`` was written."""
+    return bool(
+        chunk_model._base_manager.filter(
+            import_uuid=import_uuid, model=model, max_ordinal=max_ordinal
+        ).exists()
+    )
+
+
 def chunk_exists(chunk_model: type[models.Model], import_uuid: str) -> bool:
     """Whether any batch of this import was written."""
     return bool(chunk_model._base_manager.filter(import_uuid=import_uuid).exists())

@@ -30,7 +30,8 @@ from shared.backup.errors import (
 from shared.backup.filters import Filter
 from shared.backup.flags import ImportFlags
 from shared.backup.limits import MAX_BATCH_BYTES
-from shared.backup.orm.chunk_store import find_chunk, save_chunk
+from shared.backup.orm.batch_order import BATCH_ORDER
+from shared.backup.orm.chunk_store import chunk_ending_at, find_chunk, save_chunk
 from shared.backup.orm.clearing import flush_tables
 from shared.backup.orm.registry import RelocatableModel, SiloRegistry
 from shared.backup.orm.undo_rows import undo_columns
@@ -81,19 +82,30 @@ def do_import_batch(
         filters=[f for f in request.filters if f.model == name],
         pk_map=request.pk_map,
     )
-    for attempt in range(1, WRITE_ATTEMPTS + 1):
-        try:
-            return _write_chunk(rm, raw, request, ctx, chunk_model), False
-        except IntegrityError as exc:
-            raced = find_chunk(chunk_model, uuid, name, request.min_ordinal)
-            if raced is not None:
-                logger.info("relocation.import_batch.lost_import_race", extra={"model": name})
-                return raced, True
-            if attempt == WRITE_ATTEMPTS:
-                raise IntegrityConflictError(name, _first_line(exc), request.min_ordinal) from exc
-            logger.info("relocation.import_batch.retry_after_conflict", extra={"model": name})
-        except DatabaseError as exc:
-            raise DatabaseFailureError(name, _first_line(exc)) from exc
+    ordinals = (request.min_ordinal, request.min_ordinal + len(raw) - 1)
+    with BATCH_ORDER.turn(
+        uuid, name, ordinals, lambda: chunk_ending_at(chunk_model, uuid, name, ordinals[0] - 1)
+    ):
+        # Written by another call of the same batch while this one waited its turn.
+        stored = find_chunk(chunk_model, uuid, name, request.min_ordinal)
+        if stored is not None:
+            logger.info("relocation.import_batch.already_imported", extra={"model": name})
+            return stored, True
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            try:
+                return _write_chunk(rm, raw, request, ctx, chunk_model), False
+            except IntegrityError as exc:
+                raced = find_chunk(chunk_model, uuid, name, request.min_ordinal)
+                if raced is not None:
+                    logger.info("relocation.import_batch.lost_import_race", extra={"model": name})
+                    return raced, True
+                if attempt == WRITE_ATTEMPTS:
+                    raise IntegrityConflictError(
+                        name, _first_line(exc), request.min_ordinal
+                    ) from exc
+                logger.info("relocation.import_batch.retry_after_conflict", extra={"model": name})
+            except DatabaseError as exc:
+                raise DatabaseFailureError(name, _first_line(exc)) from exc
     raise AssertionError("unreachable")
 
 

@@ -83,6 +83,7 @@ SAMPLES: dict[type[domain.RelocationError], domain.RelocationError] = {
     domain.UnknownImportError: domain.UnknownImportError("abc", "control"),
     domain.ResumeRefusedError: domain.ResumeRefusedError("abc", "it finished successfully already"),
     domain.SlugNotReservedError: domain.SlugNotReservedError("us", [3, 4]),
+    domain.BatchOrderError: domain.BatchOrderError("sentry.user", 2001, "the one before failed"),
     domain.ClaimHashInvalidError: domain.ClaimHashInvalidError("alice"),
     domain.ClaimHashExpiredError: domain.ClaimHashExpiredError("alice", "2026-01-01T00:00:00"),
     domain.ClaimPasswordRejectedError: domain.ClaimPasswordRejectedError("alice", "too short"),
