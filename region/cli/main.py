@@ -18,6 +18,7 @@ from region.cli.events import events_group
 from region.cli.examples import add_examples
 from region.cli.export_command import export_command
 from region.cli.import_command import import_command
+from region.cli.memory import limit_malloc_arenas
 from region.cli.organizations import organizations_group
 from region.cli.relocations import relocations_group
 from region.cli.settings import DEFAULT_DATA_DIR
@@ -109,6 +110,7 @@ def _with(options: tuple[Callable[[Any], Any], ...], command: Callable[..., None
 @click.version_option(version=tool_version(), prog_name="relocate", message="%(prog)s %(version)s")
 def cli() -> None:
     """Move users, organizations and configuration between deployments (Sentry's format)."""
+    limit_malloc_arenas()
 
 
 @cli.group(name="import")
