@@ -10,6 +10,7 @@ and secrets keep their character classes and length, so a 32-hex DSN key stays 3
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import re
 import secrets
@@ -118,8 +119,23 @@ def sanitize_export(records: list[Record], *, days_offset: int = 0) -> list[Reco
             name: _sanitize_value(sanitizer, times, name, value, record["model"])
             for name, value in record["fields"].items()
         }
+        derive = _DERIVED.get(record["model"])
+        if derive is not None:
+            derive(fields)
         out.append({"model": record["model"], "pk": record["pk"], "fields": fields})
     return out
+
+
+def _query_hash(fields: dict[str, Any]) -> None:
+    """A recent search's ``query_hash`` is the md5 of its query (as Sentry computes it on
+    save): hash the sanitized query, or the original's hash would still identify it."""
+    query = fields.get("query")
+    if isinstance(query, str) and "query_hash" in fields:
+        fields["query_hash"] = hashlib.md5(query.encode(), usedforsecurity=False).hexdigest()
+
+
+# Fields computed from other fields of the same record, set again after sanitizing.
+_DERIVED: dict[str, Callable[[dict[str, Any]], None]] = {"sentry.recentsearch": _query_hash}
 
 
 def _sanitize_value(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import json
 import string
@@ -185,7 +186,14 @@ def test_fields_named_for_nothing_personal_are_sanitized_by_model() -> None:
 
 def test_searches_repositories_redirects_and_hooks_are_sanitized_as_sentry_does() -> None:
     records = [
-        {"model": "sentry.recentsearch", "pk": 1, "fields": {"query": "assigned:alice"}},
+        {
+            "model": "sentry.recentsearch",
+            "pk": 1,
+            "fields": {
+                "query": "assigned:alice",
+                "query_hash": hashlib.md5(b"assigned:alice", usedforsecurity=False).hexdigest(),
+            },
+        },
         {
             "model": "sentry.repository",
             "pk": 1,
@@ -214,7 +222,11 @@ def test_searches_repositories_redirects_and_hooks_are_sanitized_as_sentry_does(
 
     out = {r["model"]: r["fields"] for r in sanitize_export(records)}
 
-    assert out["sentry.recentsearch"]["query"] != "assigned:alice"
+    search = out["sentry.recentsearch"]
+    assert search["query"] != "assigned:alice"
+    # The hash follows the sanitized query: the original's hash would give the query away.
+    expected = hashlib.md5(search["query"].encode(), usedforsecurity=False).hexdigest()
+    assert search["query_hash"] == expected
     repo = out["sentry.repository"]
     assert repo["name"] != "acme/backend"
     assert "acme" not in repo["url"]
