@@ -51,9 +51,12 @@ class ModelJob:
     started: float = field(default_factory=time.perf_counter)
     pending: deque[tuple[Future[BatchResult], Batch]] = field(default_factory=deque)
     """In batch order; folded from the front as they finish."""
-    ahead: Batch | None = None
-    """The next batch, read and encoded while the current one is in flight."""
-    exhausted: bool = False
+    ahead: Batch | None = field(init=False)
+    """The next batch to send, read and encoded while the ones before it are in flight; None
+    once every batch is sent."""
+
+    def __post_init__(self) -> None:
+        self.ahead = next(self.batches, None)
 
 
 class Handlers(Protocol):
@@ -97,7 +100,7 @@ def run_phase(
             while waiting or active:
                 for job in list(active):
                     _fold_done(job, handlers)
-                    if job.exhausted and not job.pending:
+                    if job.ahead is None and not job.pending:
                         handlers.finish(job)
                         active.remove(job)
                         done.add(job.desc.name)
@@ -148,18 +151,12 @@ def _fill(
     """Send the model's next batches while the model and its silo have room."""
     per_silo, per_model = limits
     silo = job.desc.silo
-    while not job.exhausted and len(job.pending) < per_model and busy[silo] < per_silo:
+    while job.ahead is not None and len(job.pending) < per_model and busy[silo] < per_silo:
         if any(f.done() and f.exception() is not None for f, _ in job.pending):
             return  # a batch failed: send nothing more of this model
-        nxt = job.ahead if job.ahead is not None else next(job.batches, None)
-        if nxt is None:
-            job.exhausted = True
-            return
+        batch, job.ahead = job.ahead, next(job.batches, None)
         busy[silo] += 1
-        job.pending.append((pool.submit(prepare(job, nxt)), nxt))
-        # Read and encode the next batch while this one is in flight.
-        job.ahead = next(job.batches, None)
-        job.exhausted = job.ahead is None
+        job.pending.append((pool.submit(prepare(job, batch)), batch))
 
 
 def _fold_done(job: ModelJob, handlers: Handlers) -> None:

@@ -154,24 +154,15 @@ class SpooledRecords(Sequence[Record]):
 
     def batches(self, size: int) -> Iterator[list[Record]]:
         """Consecutive runs of ``size`` records in pk order (keyset pagination, no OFFSET)."""
-        self._spool.flush()
-        last: int | None = None
-        while True:
-            if last is None:
-                rows = self._select("ORDER BY pk LIMIT ?", (size,))
-            else:
-                rows = self._select("AND pk > ? ORDER BY pk LIMIT ?", (last, size))
-            if not rows:
-                return
-            yield rows
-            last = rows[-1]["pk"]
+        for rows in self.encoded_batches(size, ()):
+            yield [orjson.loads(data) for data, _ in rows]
 
     def encoded_batches(
         self, size: int, fields: Sequence[str]
     ) -> Iterator[list[tuple[bytes, tuple[Any, ...]]]]:
-        """Like ``batches``, each record as its stored JSON (what ``orjson.dumps`` wrote) with
-        the values of ``fields`` read by SQLite: an import sends records without decoding and
-        encoding each one again in Python."""
+        """Consecutive runs of ``size`` records in pk order, each as its stored JSON (what
+        ``orjson.dumps`` wrote) with the values of ``fields`` read by SQLite: an import sends
+        records without decoding and encoding each one again in Python."""
         self._spool.flush()
         paths = [f'$.fields."{name}"' for name in fields]
         columns = "".join(", json_extract(data, ?)" for _ in paths)

@@ -54,22 +54,23 @@ class BatchOrder:
         model: str,
         ordinals: tuple[int, int],
         committed_before: Callable[[], bool],
-    ) -> Iterator[None]:
+    ) -> Iterator[bool]:
         """Wait until the batch before ``ordinals`` (first, last) committed and no other call
-        is writing this same batch, then hold the turn while the caller writes and commits (it
-        should look for the batch's chunk first). ``committed_before`` asks the ledger."""
+        is writing this same batch, then hold the turn while the caller writes and commits.
+        Yields whether another call of this batch came first (a retry): the caller should then
+        look for the batch's chunk before writing. ``committed_before`` asks the ledger."""
         first, last = ordinals
         if first > 1:
             self._wait(import_uuid, model, first, committed_before)
         key = (import_uuid, model, last)
         with self._changed:
-            # A retry of a batch still being written waits for it (and then finds its chunk).
+            seen = key in self._ends
             while self._ends.get(key) is _Outcome.RUNNING:
                 self._changed.wait()
             self._ends[key] = _Outcome.RUNNING
         outcome = _Outcome.FAILED
         try:
-            yield
+            yield seen
             outcome = _Outcome.COMMITTED
         finally:
             self._set(key, outcome)

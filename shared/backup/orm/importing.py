@@ -85,9 +85,9 @@ def do_import_batch(
     ordinals = (request.min_ordinal, request.min_ordinal + len(raw) - 1)
     with BATCH_ORDER.turn(
         uuid, name, ordinals, lambda: chunk_ending_at(chunk_model, uuid, name, ordinals[0] - 1)
-    ):
+    ) as retried:
         # Written by another call of the same batch while this one waited its turn.
-        stored = find_chunk(chunk_model, uuid, name, request.min_ordinal)
+        stored = find_chunk(chunk_model, uuid, name, request.min_ordinal) if retried else None
         if stored is not None:
             logger.info("relocation.import_batch.already_imported", extra={"model": name})
             return stored, True
